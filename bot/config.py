@@ -1,0 +1,173 @@
+"""Settings from environment variables and an optional ``.env`` file.
+
+A bad setting is a :class:`ConfigError` naming the variable; ``bot.__main__`` turns it into one line on stderr
+and exit code 2. Values are never echoed back, so a mistyped token cannot leak into a terminal log.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+TELEGRAM_API_DEFAULT = "https://api.telegram.org"
+SQLITE_DEFAULT = "sqlite+aiosqlite:///./data/navigator.db"
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+LOCALES = ("ru", "en")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid. ``str()`` is the one line shown to the operator."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None
+    database_url: str = SQLITE_DEFAULT
+    api_url: str = TELEGRAM_API_DEFAULT
+    webhook_url: str | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    default_locale: str = "ru"
+    log_level: str = "INFO"
+    # Reminder dispatch (see bot/reminders): how often the outbox is polled, the overall send pace, and how
+    # long a subscription is kept after its event.
+    dispatch_interval: float = 5.0
+    send_rate: float = 25.0
+    retention_days: int = 30
+    max_attempts: int = 5
+    stale_after_days: int = 90
+
+    @property
+    def bot_base_url(self) -> str:
+        """The ``base_url`` PTB wants: the API root followed by ``/bot`` (the token is appended by PTB)."""
+        return self.api_url.rstrip("/") + "/bot"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _env(env: dict[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _int(env: dict[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = _env(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, "must be a whole number") from None
+    if not lo <= value <= hi:
+        raise ConfigError(name, f"must be between {lo} and {hi}")
+    return value
+
+
+def _float(env: dict[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    raw = _env(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, "must be a number") from None
+    if not lo <= value <= hi:
+        raise ConfigError(name, f"must be between {lo:g} and {hi:g}")
+    return value
+
+
+def load_environment(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
+    """The process environment over the optional ``.env`` file (real environment variables win)."""
+    merged: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def load_settings(env: dict[str, str] | None = None, *, require_token: bool = True) -> Settings:
+    env = load_environment() if env is None else env
+
+    token = _env(env, "TELEGRAM_BOT_TOKEN")
+    if token is None and require_token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN", "is required (the token @BotFather gave you)")
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN", "does not look like a bot token (digits, a colon, then letters)")
+
+    database_url = _env(env, "DATABASE_URL") or SQLITE_DEFAULT
+    if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ConfigError("DATABASE_URL", "must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+
+    api_url = (_env(env, "TELEGRAM_API_URL") or TELEGRAM_API_DEFAULT).rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", api_url):
+        raise ConfigError("TELEGRAM_API_URL", "must be an http:// or https:// URL")
+    if api_url.endswith("/bot"):
+        api_url = api_url[: -len("/bot")]
+
+    webhook_url = _env(env, "WEBHOOK_URL")
+    webhook_secret = _env(env, "WEBHOOK_SECRET")
+    webhook_host, webhook_port = "0.0.0.0", 8443
+    if webhook_url is not None:
+        if not webhook_url.startswith("https://") and not webhook_url.startswith("http://127.0.0.1"):
+            raise ConfigError("WEBHOOK_URL", "must be an https:// URL that Telegram can reach")
+        if webhook_secret is None:
+            raise ConfigError("WEBHOOK_SECRET", "is required when WEBHOOK_URL is set")
+    if webhook_secret is not None and not _SECRET_RE.match(webhook_secret):
+        raise ConfigError("WEBHOOK_SECRET", "may hold only A-Z, a-z, 0-9, _ and -, up to 256 characters")
+    listen = _env(env, "WEBHOOK_LISTEN")
+    if listen is not None:
+        host, sep, port = listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError("WEBHOOK_LISTEN", "must be host:port, for example 0.0.0.0:8443")
+        webhook_host, webhook_port = host, int(port)
+
+    admin_ids: set[int] = set()
+    for part in (_env(env, "ADMIN_IDS") or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError("ADMIN_IDS", "must be numeric Telegram user ids separated by commas")
+        admin_ids.add(int(part))
+
+    default_locale = (_env(env, "DEFAULT_LOCALE") or "ru").lower()
+    if default_locale not in LOCALES:
+        raise ConfigError("DEFAULT_LOCALE", "must be ru or en")
+
+    log_level = (_env(env, "LOG_LEVEL") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("LOG_LEVEL", "must be DEBUG, INFO, WARNING or ERROR")
+
+    return Settings(
+        token=token,
+        database_url=database_url,
+        api_url=api_url,
+        webhook_url=webhook_url,
+        webhook_host=webhook_host,
+        webhook_port=webhook_port,
+        webhook_secret=webhook_secret,
+        admin_ids=frozenset(admin_ids),
+        default_locale=default_locale,
+        log_level=log_level,
+        dispatch_interval=_float(env, "REMINDER_DISPATCH_INTERVAL", 5.0, 0.05, 3600),
+        send_rate=_float(env, "REMINDER_SEND_RATE", 25.0, 0.1, 30.0),
+        retention_days=_int(env, "REMINDER_RETENTION_DAYS", 30, 0, 3650),
+        max_attempts=_int(env, "REMINDER_MAX_ATTEMPTS", 5, 1, 100),
+        stale_after_days=_int(env, "STALE_AFTER_DAYS", 90, 1, 3650),
+    )

@@ -1,0 +1,32 @@
+"""Telegram handlers, one module per feature. ``register_all`` adds them in the order that matters.
+
+Order (PTB tries groups in ascending order and, within a group, handlers in the order added):
+1. conversations that own free text while they run (reminder form), so their text steps win;
+2. commands and namespaced buttons of each feature;
+3. the fallbacks: free-text search, media, unknown commands, stale buttons — always last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram.ext import Application
+
+from handlers import errors, fallback, language, privacy, start, topics
+
+Hook = Callable[[Application], Awaitable[None]]
+
+
+def register_all(application: Application) -> None:
+    for module in (start, topics, language, privacy):
+        application.add_handlers(module.handlers())
+    application.add_handlers(fallback.handlers())
+    application.add_error_handler(errors.on_error)
+
+
+def post_init_hooks() -> list[Hook]:
+    return [topics.load_content_on_start]
+
+
+def post_shutdown_hooks() -> list[Hook]:
+    return []
