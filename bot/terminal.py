@@ -63,6 +63,7 @@ async def run_terminal(settings: Settings, *, language_code: str = "ru", stdin: 
             await migrate.upgrade(db_url)
             application = build_application(local)
             await application.initialize()
+            await application.post_init(application)  # run_polling would do this for us
             await application.start()
             await application.updater.start_polling(poll_interval=0, timeout=1)
             out(INTRO)
@@ -83,7 +84,7 @@ async def run_terminal(settings: Settings, *, language_code: str = "ru", stdin: 
                     if line in (":quit", ":q", ":exit"):
                         break
                     if line.startswith(":lang"):
-                        lang = (line.split() + ["ru"])[1][:8]
+                        lang = ([*line.split(), "ru"])[1][:8]
                         out(f"(your Telegram app now reports language_code={lang})")
                         continue
                     before = len(api.calls)
@@ -116,4 +117,5 @@ async def run_terminal(settings: Settings, *, language_code: str = "ru", stdin: 
                 await application.updater.stop()
                 await application.stop()
                 await application.shutdown()
+                await application.post_shutdown(application)
     return 0

@@ -7,6 +7,7 @@ text is split at paragraph boundaries outside any tag, never in the middle of a 
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from datetime import date
 
@@ -65,7 +66,7 @@ def split_html(body: str, limit: int) -> list[str]:
     if plain_length(body) <= limit:
         return [body]
     bounds = [0, *_safe_cut_points(body), len(body)]
-    segments = [body[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False)]
+    segments = [body[a:b].strip() for a, b in itertools.pairwise(bounds)]
     parts: list[str] = []
     current = ""
     for segment in filter(None, segments):

@@ -1,0 +1,95 @@
+"""Test helpers: a pretend Telegram user who talks to the real bot through the local Bot API.
+
+``Person.send`` / ``Person.press`` return once the Application has finished handling the update (it counts
+handled updates), so tests never sleep and never guess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+
+from bot.local_api import BotMessage, LocalBotApi
+
+_ids = itertools.count(700_000_001)
+
+
+def new_user_id() -> int:
+    return next(_ids)
+
+
+@dataclass
+class Person:
+    api: LocalBotApi
+    app: object  # NavigatorApplication
+    user_id: int = field(default_factory=new_user_id)
+    language_code: str | None = "ru"
+    first_name: str = "Тест"
+
+    async def _handled(self, act) -> list[BotMessage]:
+        before_done = self.app.updates_done
+        before = {m.message_id: m.edits for m in self.api.bot_messages(self.user_id)}
+        result = act()
+        await self.api.wait_for(lambda: self.app.updates_done > before_done, timeout=15)
+        # Return what changed on screen: new messages and edited ones, in chat order.
+        changed = [m for m in self.api.bot_messages(self.user_id)
+                   if not m.deleted and before.get(m.message_id) != m.edits]
+        self.last_result = result
+        return changed
+
+    async def send(self, text: str, **kw) -> list[BotMessage]:
+        return await self._handled(lambda: self.api.user_sends(
+            self.user_id, text, language_code=self.language_code, first_name=self.first_name, **kw))
+
+    async def send_sticker(self) -> list[BotMessage]:
+        return await self._handled(lambda: self.api.user_sends_sticker(self.user_id, language_code=self.language_code))
+
+    async def send_voice(self) -> list[BotMessage]:
+        return await self._handled(lambda: self.api.user_sends_voice(self.user_id, language_code=self.language_code))
+
+    async def send_photo(self) -> list[BotMessage]:
+        return await self._handled(lambda: self.api.user_sends_photo(self.user_id, language_code=self.language_code))
+
+    async def send_document(self, file_name: str = "passport.pdf") -> list[BotMessage]:
+        return await self._handled(
+            lambda: self.api.user_sends_document(self.user_id, file_name, language_code=self.language_code))
+
+    async def press_data(self, message: BotMessage, data: str) -> list[BotMessage]:
+        return await self._handled(lambda: self.api.user_presses(
+            self.user_id, message.message_id, data, language_code=self.language_code))
+
+    async def press(self, label: str, message: BotMessage | None = None) -> list[BotMessage]:
+        """Press the button whose text contains ``label`` on ``message`` (default: the last one with buttons)."""
+        message = message or self.last_with_buttons()
+        return await self.press_data(message, message.callback_data(label))
+
+    def last_with_buttons(self) -> BotMessage:
+        for message in reversed(self.api.bot_messages(self.user_id)):
+            if message.buttons and not message.deleted:
+                return message
+        raise AssertionError("no message with buttons in this chat")
+
+    @property
+    def screen(self) -> BotMessage:
+        messages = [m for m in self.api.bot_messages(self.user_id) if not m.deleted]
+        assert messages, "the bot has sent nothing to this chat"
+        return messages[-1]
+
+    def last_answer(self) -> dict | None:
+        cq = getattr(self, "last_result", None)
+        return self.api.callback_answer(cq) if isinstance(cq, str) else None
+
+
+async def eventually(predicate, timeout: float = 10.0, interval: float = 0.02):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)
