@@ -23,9 +23,12 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The subscriber's own time zone, asked once by the reminder form, so times show in both zones.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 # Feature tables live beside their feature; importing them here registers them on Base.metadata.
 from bot.knowledge.models import Topic, TopicRevision, TopicText  # noqa: E402
+from bot.reminders.models import Reminder, Subscription  # noqa: E402
 
-__all__ = ["Topic", "TopicRevision", "TopicText", "User"]
+__all__ = ["Reminder", "Subscription", "Topic", "TopicRevision", "TopicText", "User"]

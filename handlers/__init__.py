@@ -12,21 +12,21 @@ from collections.abc import Awaitable, Callable
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, language, privacy, start, topics
+from handlers import errors, fallback, language, privacy, reminders, start, topics
 
 Hook = Callable[[Application], Awaitable[None]]
 
 
 def register_all(application: Application) -> None:
-    for module in (start, topics, language, privacy):
+    for module in (reminders, start, topics, language, privacy):
         application.add_handlers(module.handlers())
     application.add_handlers(fallback.handlers())
     application.add_error_handler(errors.on_error)
 
 
 def post_init_hooks() -> list[Hook]:
-    return [topics.load_content_on_start]
+    return [topics.load_content_on_start, reminders.start_dispatcher]
 
 
 def post_shutdown_hooks() -> list[Hook]:
-    return []
+    return [reminders.stop_dispatcher]

@@ -81,9 +81,9 @@ class Person:
         return self.api.callback_answer(cq) if isinstance(cq, str) else None
 
 
-async def eventually(predicate, timeout: float = 10.0, interval: float = 0.02):
+async def eventually(predicate, limit: float = 10.0, interval: float = 0.02):
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + limit
     while True:
         value = predicate()
         if asyncio.iscoroutine(value):

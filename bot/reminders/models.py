@@ -1,0 +1,59 @@
+"""Reminder subscriptions and their outbox rows.
+
+A subscription is one event (a hearing, an interview, a deadline) a person asked to be reminded of; it holds no
+name or case detail — the optional label is a few words such as «мама». Each planned message is a row in
+``reminders`` with ``due_at`` in UTC and a status; the dispatcher (``bot.reminders.outbox``) claims and sends them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, false
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, UTCDateTime, utcnow
+
+# Subscription kinds, in the order the form offers them.
+KINDS = ("master", "individual", "cfi", "bond", "checkin", "bia", "other")
+ACTIVE, PAUSED = "active", "paused"
+# Outbox row states.
+PENDING, CLAIMED, SENT, FAILED, CANCELLED, SKIPPED = "pending", "claimed", "sent", "failed", "cancelled", "skipped"
+LEAD, FOLLOWUP = "lead", "followup"
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    form_id: Mapped[str] = mapped_column(String(16), unique=True)  # makes a double-tapped "confirm" store once
+    kind: Mapped[str] = mapped_column(String(16))
+    event_at: Mapped[datetime] = mapped_column(UTCDateTime)  # hearing time; for a deadline, its last day's end
+    tz: Mapped[str] = mapped_column(String(64))  # the court's (or chosen) IANA zone: times are shown in it
+    court_id: Mapped[str | None] = mapped_column(String(32))
+    label: Mapped[str | None] = mapped_column(String(32))
+    leads: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. ["7d", "2d", "1d", "morning"]
+    decision_on: Mapped[date | None] = mapped_column(Date)  # BIA deadline: the judge's decision date
+    status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(16), default=LEAD)  # lead | followup
+    lead: Mapped[str | None] = mapped_column(String(16))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)  # when it was meant to go (for "sent late")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it may go next (moves on retry)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(64))  # an error class, never message text
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,171 @@
+"""Reminder subscriptions: create (once per form), list, move, pause, resume, delete, purge after the event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import utcnow
+from bot.models import User
+from bot.reminders import schedule
+from bot.reminders.models import (
+    ACTIVE,
+    CANCELLED,
+    CLAIMED,
+    FOLLOWUP,
+    LEAD,
+    PAUSED,
+    PENDING,
+    Reminder,
+    Subscription,
+)
+
+MAX_SUBSCRIPTIONS = 20  # per person; a relative following a few cases is well inside it
+
+
+@dataclass
+class Draft:
+    """A reminder form being filled in. It lives in memory only; nothing is stored before "confirm"."""
+
+    form_id: str
+    kind: str | None = None
+    day: date | None = None
+    hour: int | None = None
+    minute: int | None = None
+    court_id: str | None = None
+    tz: str | None = None
+    label: str | None = None
+    leads: list[str] = field(default_factory=list)
+    decision_on: date | None = None
+    subscriber_tz: str | None = None
+    move_id: int | None = None  # set when the form moves an existing subscription
+
+    def event_at(self) -> datetime:
+        if self.kind == "bia":
+            return schedule.bia_event_at(schedule.bia_deadline(self.decision_on))
+        from datetime import time
+
+        local = datetime.combine(self.day, time(self.hour, self.minute), tzinfo=schedule.ZoneInfo(self.tz))
+        return local.astimezone(schedule.UTC)
+
+    def event_tz(self) -> str:
+        return schedule.BIA_TZ if self.kind == "bia" else self.tz
+
+
+class AlreadySaved(Exception):
+    """The same form was confirmed before (a double tap)."""
+
+
+class TooMany(Exception):
+    pass
+
+
+async def user_timezone(session: AsyncSession, user_id: int) -> str | None:
+    return await session.scalar(select(User.timezone).where(User.id == user_id))
+
+
+def _plan_rows(sub: Subscription, now: datetime) -> list[Reminder]:
+    rows = []
+    for lead, due in schedule.plan(sub.event_at, sub.tz, list(sub.leads), now, followup=sub.kind != "bia"):
+        rows.append(Reminder(subscription_id=sub.id, user_id=sub.user_id, kind=FOLLOWUP if lead == "followup" else LEAD,
+                             lead=None if lead == "followup" else lead, scheduled_for=due, due_at=due,
+                             status=PENDING))
+    return rows
+
+
+async def create(session: AsyncSession, user_id: int, draft: Draft, now: datetime | None = None) -> Subscription:
+    """Store the subscription and its planned reminders in one transaction, once per form."""
+    now = now or utcnow()
+    if await session.scalar(select(Subscription.id).where(Subscription.form_id == draft.form_id)):
+        raise AlreadySaved
+    count = await session.scalar(select(func.count()).select_from(Subscription)
+                                 .where(Subscription.user_id == user_id))
+    if count >= MAX_SUBSCRIPTIONS:
+        raise TooMany
+    user = await session.get(User, user_id)
+    if user is None:
+        user = User(id=user_id)
+        session.add(user)
+    if draft.subscriber_tz:
+        user.timezone = draft.subscriber_tz
+    sub = Subscription(
+        user_id=user_id, form_id=draft.form_id, kind=draft.kind, event_at=draft.event_at(), tz=draft.event_tz(),
+        court_id=draft.court_id, label=draft.label, leads=list(draft.leads), decision_on=draft.decision_on,
+        status=ACTIVE, created_at=now,
+    )
+    session.add(sub)
+    try:
+        await session.flush()
+    except IntegrityError:  # the same form confirmed concurrently from a second device
+        await session.rollback()
+        raise AlreadySaved from None
+    session.add_all(_plan_rows(sub, now))
+    await session.commit()
+    return sub
+
+
+async def list_for(session: AsyncSession, user_id: int) -> list[Subscription]:
+    return list((await session.scalars(
+        select(Subscription).where(Subscription.user_id == user_id).order_by(Subscription.event_at)
+    )).all())
+
+
+async def owned(session: AsyncSession, user_id: int, subscription_id: int) -> Subscription | None:
+    sub = await session.get(Subscription, subscription_id)
+    return sub if sub is not None and sub.user_id == user_id else None
+
+
+async def _cancel_pending(session: AsyncSession, subscription_id: int) -> None:
+    await session.execute(update(Reminder).where(
+        Reminder.subscription_id == subscription_id, Reminder.status.in_((PENDING, CLAIMED))
+    ).values(status=CANCELLED))
+
+
+async def move(session: AsyncSession, sub: Subscription, draft: Draft, now: datetime | None = None) -> Subscription:
+    """The hearing was moved: new time, the same leads, the old planned messages cancelled."""
+    now = now or utcnow()
+    draft.kind, draft.tz = sub.kind, sub.tz
+    sub.event_at = draft.event_at()
+    if sub.kind == "bia":
+        sub.decision_on = draft.decision_on
+    sub.status = ACTIVE
+    await _cancel_pending(session, sub.id)
+    session.add_all(_plan_rows(sub, now))
+    await session.commit()
+    return sub
+
+
+async def pause(session: AsyncSession, sub: Subscription) -> None:
+    sub.status = PAUSED
+    await session.commit()
+
+
+async def resume(session: AsyncSession, sub: Subscription) -> None:
+    sub.status = ACTIVE
+    await session.commit()
+
+
+async def remove(session: AsyncSession, sub: Subscription) -> None:
+    await session.execute(delete(Reminder).where(Reminder.subscription_id == sub.id))
+    await session.execute(delete(Subscription).where(Subscription.id == sub.id))
+    await session.commit()
+
+
+async def pause_all_for_user(session: AsyncSession, user_id: int) -> None:
+    await session.execute(update(Subscription).where(Subscription.user_id == user_id, Subscription.status == ACTIVE)
+                          .values(status=PAUSED))
+
+
+async def purge_expired(session: AsyncSession, retention_days: int, now: datetime | None = None) -> int:
+    """Delete subscriptions (and their rows) whose event ended more than ``retention_days`` ago."""
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    ids = list((await session.scalars(select(Subscription.id).where(Subscription.event_at < cutoff))).all())
+    if ids:
+        await session.execute(delete(Reminder).where(Reminder.subscription_id.in_(ids)))
+        await session.execute(delete(Subscription).where(Subscription.id.in_(ids)))
+        await session.commit()
+    return len(ids)
