@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import warnings
 from datetime import date, datetime, time
 
 from telegram import Update
