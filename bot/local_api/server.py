@@ -317,6 +317,8 @@ class LocalBotApi:
             return self._reply(result)
         except ApiError as exc:
             return self._reply(error=exc)
+        except ConnectionResetError:  # the client went away mid-request (a bot shutting down): nothing to answer
+            return web.Response(status=499)
         finally:
             self._notify()
 
