@@ -46,6 +46,7 @@ class Settings:
     send_rate: float = 25.0
     retention_days: int = 30
     max_attempts: int = 5
+    lease_seconds: int = 60  # a claimed reminder returns to the queue after this if its sender died
     stale_after_days: int = 90
 
     @property
@@ -169,5 +170,6 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
         send_rate=_float(env, "REMINDER_SEND_RATE", 25.0, 0.1, 30.0),
         retention_days=_int(env, "REMINDER_RETENTION_DAYS", 30, 0, 3650),
         max_attempts=_int(env, "REMINDER_MAX_ATTEMPTS", 5, 1, 100),
+        lease_seconds=_int(env, "REMINDER_LEASE_SECONDS", 60, 1, 3600),
         stale_after_days=_int(env, "STALE_AFTER_DAYS", 90, 1, 3650),
     )

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import secrets
 import warnings
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from telegram import Update
 from telegram.ext import (
@@ -199,7 +199,7 @@ async def ask_confirm(update: Update, context: NavContext, draft: service.Draft)
 
 async def start_form(update: Update, context: NavContext) -> int:
     await ack(update)
-    draft = service.Draft(form_id=secrets.token_hex(4))
+    draft = service.Draft(form_id=secrets.token_hex(4), locale=context.locale)
     context.user_data[FORM] = draft
     data = update.callback_query.data if update.callback_query else ""
     if data.endswith(":bia"):
@@ -723,7 +723,8 @@ async def dispatch_job(context: NavContext) -> None:
     app = context.application
     settings = app.bot_data[SETTINGS]
     await dispatch_once(app.bot_data[DB], app.bot_data["outbox_bot"], render, pacer=app.bot_data["pacer"],
-                        interval=settings.dispatch_interval, max_attempts=settings.max_attempts)
+                        interval=settings.dispatch_interval, max_attempts=settings.max_attempts,
+                        lease=timedelta(seconds=settings.lease_seconds))
     counter = app.bot_data.get("dispatch_runs", 0) + 1
     app.bot_data["dispatch_runs"] = counter
     if counter % 100 == 1:

@@ -31,7 +31,7 @@ class Person:
         before_done = self.app.updates_done
         before = {m.message_id: m.edits for m in self.api.bot_messages(self.user_id)}
         result = act()
-        await self.api.wait_for(lambda: self.app.updates_done > before_done, timeout=15)
+        await eventually(lambda: self.app.updates_done > before_done, limit=15, interval=0.005)
         # Return what changed on screen: new messages and edited ones, in chat order.
         changed = [m for m in self.api.bot_messages(self.user_id)
                    if not m.deleted and before.get(m.message_id) != m.edits]

@@ -86,7 +86,7 @@ def title(sub: Subscription, locale: str) -> str:
 
 def render(row: Reminder, sub: Subscription, user: User, now: datetime, late: bool):
     """(text, reply_markup) of one outbox row, in the subscriber's language."""
-    locale = locale_for(user.locale, None, "ru")
+    locale = locale_for(user.locale, None, sub.locale)
     t = translator(locale)
     if row.kind == FOLLOWUP:
         return followup(sub, locale)

@@ -33,6 +33,7 @@ class Subscription(Base):
     tz: Mapped[str] = mapped_column(String(64))  # the court's (or chosen) IANA zone: times are shown in it
     court_id: Mapped[str | None] = mapped_column(String(32))
     label: Mapped[str | None] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(8), default="ru")  # the form's language; a language picked later wins
     leads: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. ["7d", "2d", "1d", "morning"]
     decision_on: Mapped[date | None] = mapped_column(Date)  # BIA deadline: the judge's decision date
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE)

@@ -75,7 +75,7 @@ def batch_size(rate: float, interval: float) -> int:
     return max(1, min(500, int(rate * interval) + 1))
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Reminder]:
+async def claim(session: AsyncSession, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Reminder]:
     token = secrets.token_hex(8)
     due = or_(
         and_(Reminder.status == PENDING, Reminder.due_at <= now),
@@ -86,7 +86,7 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Remind
         candidates = candidates.with_for_update(skip_locked=True)
     await session.execute(
         update(Reminder).where(Reminder.id.in_(candidates.scalar_subquery()))
-        .values(status=CLAIMED, claim_token=token, claimed_until=now + LEASE)
+        .values(status=CLAIMED, claim_token=token, claimed_until=now + lease)
         .execution_options(synchronize_session=False)
     )
     await session.commit()
@@ -107,11 +107,11 @@ Renderer = object  # callable(row, sub, user, now) -> (text, reply_markup): see 
 
 async def dispatch_once(database: Database, bot: Bot, renderer, *, pacer: Pacer, interval: float,
                         max_attempts: int, now: datetime | None = None, late_after: timedelta | None = None,
-                        stats: DispatchStats | None = None) -> DispatchStats:
+                        stats: DispatchStats | None = None, lease: timedelta = LEASE) -> DispatchStats:
     stats = stats or DispatchStats()
     late_after = late_after or timedelta(seconds=max(60.0, 3 * interval))
     async with database.session() as session:
-        rows = await claim(session, now or utcnow(), batch_size(1 / pacer.gap, interval))
+        rows = await claim(session, now or utcnow(), batch_size(1 / pacer.gap, interval), lease)
         stats.claimed += len(rows)
         for row in rows:
             sub = await session.get(Subscription, row.subscription_id)

@@ -42,6 +42,7 @@ class Draft:
     leads: list[str] = field(default_factory=list)
     decision_on: date | None = None
     subscriber_tz: str | None = None
+    locale: str = "ru"
     move_id: int | None = None  # set when the form moves an existing subscription
 
     def event_at(self) -> datetime:
@@ -94,7 +95,8 @@ async def create(session: AsyncSession, user_id: int, draft: Draft, now: datetim
         user.timezone = draft.subscriber_tz
     sub = Subscription(
         user_id=user_id, form_id=draft.form_id, kind=draft.kind, event_at=draft.event_at(), tz=draft.event_tz(),
-        court_id=draft.court_id, label=draft.label, leads=list(draft.leads), decision_on=draft.decision_on,
+        court_id=draft.court_id, label=draft.label, locale=draft.locale, leads=list(draft.leads),
+        decision_on=draft.decision_on,
         status=ACTIVE, created_at=now,
     )
     session.add(sub)

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("tz", sa.String(length=64), nullable=False),
         sa.Column("court_id", sa.String(length=32), nullable=True),
         sa.Column("label", sa.String(length=32), nullable=True),
+        sa.Column("locale", sa.String(length=8), nullable=False),
         sa.Column("leads", sa.JSON(), nullable=False),
         sa.Column("decision_on", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),

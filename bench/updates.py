@@ -1,0 +1,183 @@
+"""/start throughput and latency: a bare PTB Application vs. the real bot, on the same local Bot API.
+
+Both applications poll the same :class:`LocalBotApi` with the same settings (``poll_interval=0, timeout=1``),
+each with its own token, one after the other in this process. Every /start comes from a user the bot has never
+seen (so ours creates the user's row), and latency is measured from ``user_sends`` to the moment the bot's reply
+is stored by the local API.
+
+* wave mode: ``--wave-size`` users send /start at once (default: all ``--users``), then we wait for every reply;
+  updates/s is users ÷ (first send → last reply).
+* sequential mode: one user at a time, the next one only after the reply arrived.
+
+    python -m bench.updates [--users 200] [--sequential 200] [--database-url …]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import platform
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import telegram
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bench import (
+    bare_application,
+    command_line,
+    describe_url,
+    fmt,
+    parser,
+    percentile,
+    prepare,
+    print_table,
+    quiet_logging,
+    scratch_database,
+    start_app,
+    stop_app,
+)
+from bot.app import build_application
+from bot.config import Settings
+from bot.local_api import LocalBotApi
+
+MODULE = "bench.updates"
+BARE_BOT_ID, OURS_BOT_ID = 910_001, 910_002
+BARE_USERS, OURS_USERS = 100_000_001, 200_000_001  # separate chats: bot_messages() is per chat, not per bot
+BARE_TEXT = "Hello! This is a fixed reply."
+WAIT = 120.0  # seconds; a hung bot fails the run instead of hanging it
+
+
+async def bare_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_chat.send_message(BARE_TEXT)
+
+
+@dataclass
+class Figures:
+    app: str
+    mode: str
+    updates: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds if self.seconds else float("nan")
+
+
+class Replies:
+    """Sends /start as users and notes when each user's first reply shows up in the local API."""
+
+    def __init__(self, api: LocalBotApi, token: str, expect: str) -> None:
+        self.api, self.token, self.expect = api, token, expect
+        self.sent: dict[int, float] = {}
+        self.replied: dict[int, float] = {}
+
+    def send(self, user_id: int) -> None:
+        self.sent[user_id] = time.perf_counter()
+        self.api.user_sends(user_id, "/start", language_code="ru", token=self.token)
+
+    async def wait(self, user_ids: Iterable[int]) -> None:
+        pending = {u for u in user_ids if u not in self.replied}
+
+        def all_replied() -> bool:
+            now = time.perf_counter()
+            for user_id in list(pending):
+                messages = self.api.bot_messages(user_id)
+                if messages:
+                    if self.expect not in messages[0].text:
+                        raise RuntimeError(f"unexpected reply to /start: {messages[0].text[:200]!r}")
+                    self.replied[user_id] = now
+                    pending.discard(user_id)
+            return not pending
+
+        await self.api.wait_for(all_replied, timeout=WAIT)
+
+    def latencies(self, user_ids: Iterable[int]) -> list[float]:
+        return [self.replied[u] - self.sent[u] for u in user_ids]
+
+
+async def measure(api: LocalBotApi, name: str, token: str, expect: str, first_user: int, *, users: int,
+                  wave_size: int, sequential: int, warmup: int) -> list[Figures]:
+    replies = Replies(api, token, expect)
+    ids = itertools.count(first_user)
+    for _ in range(warmup):  # first-use costs (connections, compiled statements) are not what we measure
+        user_id = next(ids)
+        replies.send(user_id)
+        await replies.wait([user_id])
+
+    wave_users = [next(ids) for _ in range(users)]
+    started = time.perf_counter()
+    for i in range(0, users, wave_size):
+        chunk = wave_users[i:i + wave_size]
+        for user_id in chunk:
+            replies.send(user_id)
+        await replies.wait(chunk)
+    waves = Figures(name, f"waves of {wave_size}", users, max(replies.replied[u] for u in wave_users) - started,
+                    replies.latencies(wave_users))
+
+    seq_users = [next(ids) for _ in range(sequential)]
+    started = time.perf_counter()
+    for user_id in seq_users:
+        replies.send(user_id)
+        await replies.wait([user_id])
+    one_by_one = Figures(name, "sequential", sequential, time.perf_counter() - started, replies.latencies(seq_users))
+    return [waves, one_by_one]
+
+
+async def run_app(application: Application, api: LocalBotApi, name: str, token: str, expect: str, first_user: int,
+                  **kw) -> tuple[list[Figures], float]:
+    startup = await start_app(application)
+    try:
+        return await measure(api, name, token, expect, first_user, **kw), startup
+    finally:
+        await stop_app(application)
+
+
+async def main_async(args) -> None:
+    quiet_logging()
+    wave_size = args.wave_size or args.users
+    kw = {"users": args.users, "wave_size": wave_size, "sequential": args.sequential, "warmup": args.warmup}
+    async with scratch_database(args.database_url) as url:
+        await prepare(url)
+        async with LocalBotApi() as api:
+            bare_token, ours_token = api.make_token(BARE_BOT_ID), api.make_token(OURS_BOT_ID)
+            bare = bare_application(bare_token, api.base_url, [CommandHandler("start", bare_start)])
+            bare_figs, bare_startup = await run_app(bare, api, "bare PTB", bare_token, BARE_TEXT, BARE_USERS, **kw)
+            ours = build_application(Settings(token=ours_token, database_url=url, api_url=api.url))
+            ours_figs, ours_startup = await run_app(ours, api, "ours", ours_token, "Asylum Navigator", OURS_USERS, **kw)
+
+    print(f"\n/start throughput — {platform.python_implementation()} {platform.python_version()}, "
+          f"python-telegram-bot {telegram.__version__}, {os.cpu_count()} CPUs, database {describe_url(url)}")
+    print(f"warm-up: {args.warmup} /start per app (not counted); every /start is from a new user; "
+          f"start-up (initialize→polling): bare {bare_startup:.2f} s, ours {ours_startup:.2f} s")
+    rows = [[f.app, f.mode, f.updates, fmt(f.seconds, 2), fmt(f.rate), fmt(percentile(f.latencies, 50) * 1e3),
+             fmt(percentile(f.latencies, 95) * 1e3), fmt(max(f.latencies) * 1e3)] for f in [*bare_figs, *ours_figs]]
+    print_table("Per application", ["app", "mode", "updates", "seconds", "updates/s", "p50 ms", "p95 ms", "max ms"],
+                rows)
+    ratios = []
+    for b, o in zip(bare_figs, ours_figs, strict=True):
+        pct = 100 * o.rate / b.rate
+        ratios.append([b.mode, fmt(b.rate), fmt(o.rate), f"{pct:.0f}%", "met" if pct >= 50 else "NOT met"])
+    print_table("Ours vs bare (target: ours ≥ 50% of bare updates/s)",
+                ["mode", "bare upd/s", "ours upd/s", "ours/bare", "target ≥ 50%"], ratios)
+    print(f"\ncommand: {command_line(MODULE)}")
+
+
+def main() -> None:
+    p = parser(MODULE, __doc__.split("\n\n")[0])
+    p.add_argument("--users", type=int, default=200, help="users who each send /start in wave mode")
+    p.add_argument("--wave-size", type=int, default=0, help="users per wave (0: all --users at once)")
+    p.add_argument("--sequential", type=int, default=200, help="users who send /start one at a time")
+    p.add_argument("--warmup", type=int, default=5, help="/start per app before measuring (not counted)")
+    args = p.parse_args()
+    if args.users < 1 or args.sequential < 1 or args.wave_size < 0 or args.warmup < 0:
+        p.error("--users and --sequential must be ≥ 1, --wave-size and --warmup ≥ 0")
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
