@@ -74,7 +74,7 @@ async def test_delete_me_asks_first_then_deletes_everything(ru: Person, database
     assert "everything about you has been deleted" in screen.text
     assert await user_row(database, ru.user_id) is None
     # A second tap on the same stale button changes nothing and does not fail.
-    await ru.press_data(confirm, "del:yes")
+    await ru._handled(lambda: ru.api.user_presses(ru.user_id, confirm.message_id, "del:yes", strict=False))
     assert await user_row(database, ru.user_id) is None
 
 
@@ -126,4 +126,7 @@ async def test_last_seen_is_recorded_and_nothing_else(ru: Person, database):
     await ru.send("/start")
     row = await user_row(database, ru.user_id)
     assert row is not None and row.locale is None and row.blocked is False
-    assert {c.name for c in User.__table__.columns} == {"id", "locale", "created_at", "last_seen_at", "blocked"}
+    # Only the id, preferences and coarse activity; the time zone is set only by the reminder form.
+    assert {c.name for c in User.__table__.columns} == {"id", "locale", "created_at", "last_seen_at", "blocked",
+                                                         "timezone"}
+    assert row.timezone is None

@@ -323,7 +323,7 @@ async def test_5xx_is_retried_with_backoff_then_fails_visibly(en: Person, api, d
     await eventually(lambda: _status_is(database, row_id, FAILED))
     from bot.reminders.outbox import health
     async with database.session() as session:
-        name, ok, detail = await health(session)
+        _, ok, detail = await health(session)
     assert not ok and detail.startswith("1 failed")
 
 
