@@ -9,6 +9,7 @@ Application for baselines, percentiles and table printing. No thresholds live he
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import math
 import os
@@ -17,6 +18,7 @@ import shlex
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -77,6 +79,8 @@ def quiet_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     apply_floors()
     logging.getLogger("telegram").setLevel(logging.WARNING)  # "Application started" lines
+    # The bot's own ConversationHandlers trip PTB's generic per_message advice; it says nothing about speed.
+    warnings.filterwarnings("ignore", message=r"If 'per_message=False'")
 
 
 # -- databases -------------------------------------------------------------------------------------------------
@@ -148,6 +152,37 @@ class CountingApplication(Application):
             await super().process_update(update)
         finally:
             self.updates_done += 1
+
+
+class Handled:
+    """Counts the updates an application has finished and wakes whoever waits for that.
+
+    ``LocalBotApi.wait_for`` only wakes on Bot API traffic, and nothing reaches the API when an update is finished:
+    a waiter on ``updates_done`` sleeps until the next long poll returns (up to its 1 s timeout). This wraps the
+    application's ``process_update`` (PTB calls it through the instance) so "done" is seen the moment it happens.
+    """
+
+    def __init__(self, application: Application) -> None:
+        self.count = 0
+        self.at = 0.0  # perf_counter() of the last finished update
+        self._event = asyncio.Event()
+        original = application.process_update
+
+        async def process_update(update: object) -> None:
+            try:
+                await original(update)
+            finally:
+                self.count += 1
+                self.at = time.perf_counter()
+                self._event.set()
+                self._event = asyncio.Event()
+
+        application.process_update = process_update
+
+    async def wait(self, count: int, timeout: float) -> None:  # noqa: ASYNC109
+        async with asyncio.timeout(timeout):
+            while self.count < count:
+                await self._event.wait()
 
 
 def bare_application(token: str, base_url: str, handlers: list) -> Application:

@@ -29,6 +29,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bench import (
+    Handled,
     bare_application,
     command_line,
     describe_url,
@@ -94,10 +95,13 @@ class Chat:
     strict: bool
     presses: list[Press] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.handled = Handled(self.app)
+
     async def start(self) -> None:
-        before = self.app.updates_done
+        before = self.handled.count
         self.api.user_sends(self.user_id, "/start", language_code=self.language, token=self.token)
-        await self.api.wait_for(lambda: self.app.updates_done > before, timeout=WAIT)
+        await self.handled.wait(before + 1, WAIT)
         self.screen()
 
     def screen(self) -> BotMessage:
@@ -111,23 +115,23 @@ class Chat:
     async def press(self, data: str) -> Press:
         message = self.screen()
         before = {m.message_id: m.edits for m in self.api.bot_messages(self.user_id)}
-        done_before = self.app.updates_done
+        done_before = self.handled.count
         shown: float | None = None
         started = time.perf_counter()
         self.api.user_presses(self.user_id, message.message_id, data, token=self.token, strict=self.strict,
                               language_code=self.language)
 
-        def finished() -> bool:
+        def changed() -> bool:
             nonlocal shown
-            if shown is None and any(before.get(m.message_id) != m.edits for m in self.api.bot_messages(self.user_id)):
+            if any(before.get(m.message_id) != m.edits for m in self.api.bot_messages(self.user_id)):
                 shown = time.perf_counter()
-            return self.app.updates_done > done_before
+            return shown is not None or self.handled.count > done_before
 
-        await self.api.wait_for(finished, timeout=WAIT)
-        done = time.perf_counter()
+        await self.api.wait_for(changed, timeout=WAIT)
+        await self.handled.wait(done_before + 1, WAIT)
         if shown is None:
             raise RuntimeError(f"pressing {data!r} changed nothing on screen")
-        result = Press(data, shown - started, done - started)
+        result = Press(data, shown - started, self.handled.at - started)
         self.presses.append(result)
         return result
 
@@ -204,8 +208,8 @@ async def main_async(args) -> None:
         database = Database(url)
         try:
             async with database.session() as session:
-                kinds = dict((await session.execute(
-                    select(Topic.slug, Topic.kind).where(Topic.hidden.is_(False)))).tuples().all())
+                kinds = {slug: kind for slug, kind in await session.execute(
+                    select(Topic.slug, Topic.kind).where(Topic.hidden.is_(False)))}
         finally:
             await database.dispose()
 

@@ -130,6 +130,7 @@ COMMANDS = (
     ("topics", N_("All topics A–Z")),
     ("remind", N_("Set a hearing or deadline reminder")),
     ("reminders", N_("My reminders")),
+    ("news", N_("News: subscribe or stop")),
     ("language", N_("Язык / Language")),
     ("privacy", N_("What we store; safety")),
     ("delete_me", N_("Delete everything about me")),

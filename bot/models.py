@@ -25,10 +25,13 @@ class User(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The subscriber's own time zone, asked once by the reminder form, so times show in both zones.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    news: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # opted in to broadcasts
 
 
 # Feature tables live beside their feature; importing them here registers them on Base.metadata.
 from bot.knowledge.models import Topic, TopicRevision, TopicText  # noqa: E402
+from bot.moderation.models import AuditEntry, Broadcast, Delivery, Moderator  # noqa: E402
 from bot.reminders.models import Reminder, Subscription  # noqa: E402
 
-__all__ = ["Reminder", "Subscription", "Topic", "TopicRevision", "TopicText", "User"]
+__all__ = ["AuditEntry", "Broadcast", "Delivery", "Moderator", "Reminder", "Subscription", "Topic", "TopicRevision",
+           "TopicText", "User"]

@@ -12,20 +12,20 @@ from collections.abc import Awaitable, Callable
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, language, privacy, reminders, start, topics
+from handlers import errors, fallback, language, moderation, news, privacy, reminders, start, topics
 
 Hook = Callable[[Application], Awaitable[None]]
 
 
 def register_all(application: Application) -> None:
-    for module in (reminders, start, topics, language, privacy):
+    for module in (moderation, reminders, start, topics, language, privacy, news):
         application.add_handlers(module.handlers())
     application.add_handlers(fallback.handlers())
     application.add_error_handler(errors.on_error)
 
 
 def post_init_hooks() -> list[Hook]:
-    return [topics.load_content_on_start, reminders.start_dispatcher]
+    return [topics.load_content_on_start, reminders.start_dispatcher, moderation.start_broadcast_job]
 
 
 def post_shutdown_hooks() -> list[Hook]:

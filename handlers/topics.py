@@ -42,7 +42,8 @@ def main_menu_button(context: NavContext) -> InlineKeyboardButton:
 def _root_extras(context: NavContext) -> list[list[InlineKeyboardButton]]:
     return [
         [button("📚 " + context._("Topics A–Z"), "az:0")],
-        [button("🔔 " + context._("Reminders"), "rem:list"), button("🌐 Язык / Language", "lang:menu")],
+        [button("🔔 " + context._("Reminders"), "rem:list"), button("📰 " + context._("News"), "news:menu")],
+        [button("🌐 Язык / Language", "lang:menu")],
     ]
 
 

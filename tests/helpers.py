@@ -55,9 +55,11 @@ class Person:
         return await self._handled(
             lambda: self.api.user_sends_document(self.user_id, file_name, language_code=self.language_code))
 
-    async def press_data(self, message: BotMessage, data: str) -> list[BotMessage]:
+    async def press_data(self, message: BotMessage, data: str, *, strict: bool = True) -> list[BotMessage]:
+        """Press ``data`` on ``message``; ``strict=False`` sends a press the message does not (or no longer)
+        show, as a stale or forged button would."""
         return await self._handled(lambda: self.api.user_presses(
-            self.user_id, message.message_id, data, language_code=self.language_code))
+            self.user_id, message.message_id, data, language_code=self.language_code, strict=strict))
 
     async def press(self, label: str, message: BotMessage | None = None) -> list[BotMessage]:
         """Press the button whose text contains ``label`` on ``message`` (default: the last one with buttons)."""

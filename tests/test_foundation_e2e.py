@@ -128,5 +128,5 @@ async def test_last_seen_is_recorded_and_nothing_else(ru: Person, database):
     assert row is not None and row.locale is None and row.blocked is False
     # Only the id, preferences and coarse activity; the time zone is set only by the reminder form.
     assert {c.name for c in User.__table__.columns} == {"id", "locale", "created_at", "last_seen_at", "blocked",
-                                                         "timezone"}
+                                                         "timezone", "news"}
     assert row.timezone is None

@@ -60,6 +60,7 @@ class PackTopic:
     texts: dict[str, PackText]
     where: str  # "file:line" of the front matter, for messages
     body_lines: dict[str, int] = field(default_factory=dict)
+    hidden: bool = False  # optional 'hidden: true': kept in the database, not shown in menus
 
 
 def valid_url(url: object) -> bool:
@@ -123,6 +124,9 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
             bad(key, "must be a list of topic slugs")
     if isinstance(related, list) and len(related) > 3:
         bad("related", "at most 3 related topics")
+    hidden = meta.get("hidden", False)
+    if not isinstance(hidden, bool):
+        bad("hidden", "must be true or false")
     remind = meta.get("remind")
     if remind not in (None, "hearing", "bia"):
         bad("remind", "must be hearing or bia")
@@ -193,7 +197,7 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
         return None
     return PackTopic(
         slug=slug, parent=parent, kind=kind, order=order, also=list(also), related=list(related),
-        remind=remind, texts=texts, where=f"{name}:2", body_lines=body_lines,
+        remind=remind, texts=texts, where=f"{name}:2", body_lines=body_lines, hidden=hidden,
     )
 
 
@@ -283,7 +287,7 @@ async def load_pack(session: AsyncSession, topics: list[PackTopic]) -> LoadRepor
         if topic.origin == ORIGIN_PACK:
             topic.kind, topic.position = item.kind, item.order
             topic.also, topic.related, topic.remind = list(item.also), list(item.related), item.remind
-            topic.hidden = False
+            topic.hidden = item.hidden
     await session.flush()
 
     pack_slugs = {item.slug for item in topics}

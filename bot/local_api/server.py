@@ -805,6 +805,12 @@ class LocalBotApi:
         self._users[user_id] = user
         return user
 
+    def register_chats(self, user_ids, *, token: str | None = None) -> None:
+        """These users have talked to the bot before (as after a restart): the bot may write to them, and no
+        update is queued. Benchmarks and broadcast tests use it to set up thousands of chats at once."""
+        for bot in self._target_bots(token):
+            bot.known_chats.update(user_ids)
+
     def _user_message(self, user_id: int, content: dict, *, token: str | None = None,
                       **user_kw: Any) -> dict:
         user = self._user(user_id, **user_kw)

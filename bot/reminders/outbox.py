@@ -75,34 +75,35 @@ def batch_size(rate: float, interval: float) -> int:
     return max(1, min(500, int(rate * interval) + 1))
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Reminder]:
+async def claim(session: AsyncSession, now: datetime, limit: int, lease: timedelta = LEASE, model=Reminder) -> list:
+    """Atomically take up to ``limit`` due rows of an outbox table (reminders, or broadcast deliveries)."""
     token = secrets.token_hex(8)
     due = or_(
-        and_(Reminder.status == PENDING, Reminder.due_at <= now),
-        and_(Reminder.status == CLAIMED, Reminder.claimed_until < now),  # an expired lease: the sender died
+        and_(model.status == PENDING, model.due_at <= now),
+        and_(model.status == CLAIMED, model.claimed_until < now),  # an expired lease: the sender died
     )
-    candidates = select(Reminder.id).where(due).order_by(Reminder.due_at).limit(limit)
+    candidates = select(model.id).where(due).order_by(model.due_at).limit(limit)
     if session.bind.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     await session.execute(
-        update(Reminder).where(Reminder.id.in_(candidates.scalar_subquery()))
+        update(model).where(model.id.in_(candidates.scalar_subquery()))
         .values(status=CLAIMED, claim_token=token, claimed_until=now + lease)
         .execution_options(synchronize_session=False)
     )
     await session.commit()
-    rows = (await session.scalars(select(Reminder).where(Reminder.claim_token == token,
-                                                         Reminder.status == CLAIMED))).all()
+    rows = (await session.scalars(select(model).where(model.claim_token == token, model.status == CLAIMED))).all()
     return sorted(rows, key=lambda r: r.due_at)
 
 
-async def _finish(session: AsyncSession, row: Reminder, **values) -> None:
-    # Only the holder of the claim may finish the row (another process may have re-claimed an expired lease).
-    await session.execute(update(Reminder).where(Reminder.id == row.id, Reminder.claim_token == row.claim_token)
+async def finish(session: AsyncSession, row, **values) -> None:
+    """Only the holder of the claim may finish the row (another process may have re-claimed an expired lease)."""
+    model = type(row)
+    await session.execute(update(model).where(model.id == row.id, model.claim_token == row.claim_token)
                           .values(claim_token=None, claimed_until=None, **values))
     await session.commit()
 
 
-Renderer = object  # callable(row, sub, user, now) -> (text, reply_markup): see bot.reminders.messages
+_finish = finish
 
 
 async def dispatch_once(database: Database, bot: Bot, renderer, *, pacer: Pacer, interval: float,
