@@ -57,7 +57,7 @@ from bot.db import Database, utcnow
 from bot.local_api import LocalBotApi
 from bot.models import User
 from bot.reminders import messages
-from bot.reminders.models import ACTIVE, LEAD, PENDING, SENT, Reminder, Subscription
+from bot.reminders.models import ACTIVE, CLAIMED, LEAD, PENDING, SENT, Reminder, Subscription
 from bot.reminders.outbox import Pacer, dispatch_once
 
 MODULE = "bench.reminders"
@@ -133,7 +133,7 @@ async def sent_rows(database: Database, ids: list[int]) -> list[tuple[datetime, 
 
 # -- start-up measurements, in a fresh subprocess each -------------------------------------------------------------
 class PeakRss:
-    """Peak resident memory of this process: psutil sampled every 5 ms on a thread, and the kernel's high-water
+    """Peak resident memory of this process: psutil sampled every 10 ms on a thread, and the kernel's high-water
     mark (VmHWM) where /proc has it. Not ``ru_maxrss``: Linux carries the parent's peak over into a spawned child.
     """
 
@@ -146,7 +146,7 @@ class PeakRss:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(0.005):
+        while not self._stop.wait(0.01):
             self.peak = max(self.peak, self.process.memory_info().rss)
 
     @staticmethod
@@ -295,6 +295,7 @@ async def send_due(api: LocalBotApi, url: str, mode: str, rate: float, due: dict
                         await until(lambda: app.bot_data.get("dispatch_runs"), timeout=30)
                         await _schedule(database, schedule_later)
                     await api.wait_for(lambda: api.sent_count() - before >= len(ids), timeout=wait)
+                    await all_marked(database, ids)
                     runs["n"] = app.bot_data.get("dispatch_runs", 0)
                 finally:
                     await stop_app(app)
@@ -306,6 +307,7 @@ async def send_due(api: LocalBotApi, url: str, mode: str, rate: float, due: dict
                             await until(lambda: runs["n"] > 0, timeout=30)
                             await _schedule(database, schedule_later)
                         await api.wait_for(lambda: api.sent_count() - before >= len(ids), timeout=wait)
+                        await all_marked(database, ids)
                     finally:
                         task.cancel()
                         with contextlib.suppress(asyncio.CancelledError):
@@ -313,6 +315,13 @@ async def send_due(api: LocalBotApi, url: str, mode: str, rate: float, due: dict
         return SendRun(await sent_rows(database, ids), runs["n"], skipped.count)
     finally:
         await database.dispose()
+
+
+async def all_marked(database: Database, ids: list[int]) -> None:
+    """The local API counts a message before the dispatcher marks its row sent: let the last marks land."""
+    async with asyncio.timeout(10):
+        while any(status in (PENDING, CLAIMED) for _, _, status in await sent_rows(database, ids)):  # noqa: ASYNC110 - rows in the database
+            await asyncio.sleep(0.05)
 
 
 async def until(condition, timeout: float) -> None:  # noqa: ASYNC109

@@ -1,7 +1,9 @@
 """/start throughput and latency: a bare PTB Application vs. the real bot, on the same local Bot API.
 
-Both applications poll the same :class:`LocalBotApi` with the same settings (``poll_interval=0, timeout=1``),
-each with its own token, one after the other in this process. Every /start comes from a user the bot has never
+Both bots poll the same :class:`LocalBotApi` (served from this process), each with its own token, one after the
+other. By default each bot runs as its own process — ours as ``python -m bot run``, the baseline as
+``python -m bench.bare_bot`` — so the local Bot API's own work (parsing HTML, storing messages: Telegram's side)
+is not billed to either bot; ``--in-process`` runs both inside this process instead. Every /start comes from a user the bot has never
 seen (so ours creates the user's row), and latency is measured from ``user_sends`` to the moment the bot's reply
 is stored by the local API.
 
@@ -137,6 +139,30 @@ async def run_app(application: Application, api: LocalBotApi, name: str, token: 
         await stop_app(application)
 
 
+async def run_process(module: str, env: dict[str, str], api: LocalBotApi, name: str, token: str, expect: str,
+                      first_user: int, **kw) -> tuple[list[Figures], float]:
+    """The bot as a separate process, as it runs in production; SIGTERM afterwards."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", module, *(["run"] if module == "bot" else [])],
+                               cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env={**os.environ, **env, "TELEGRAM_BOT_TOKEN": token,
+                                                               "TELEGRAM_API_URL": api.url, "LOG_LEVEL": "WARNING"})
+    try:
+        figures = await measure(api, name, token, expect, first_user, **kw)
+        return figures, time.perf_counter() - started
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 async def main_async(args) -> None:
     quiet_logging()
     wave_size = args.wave_size or args.users
@@ -145,15 +171,23 @@ async def main_async(args) -> None:
         await prepare(url)
         async with LocalBotApi() as api:
             bare_token, ours_token = api.make_token(BARE_BOT_ID), api.make_token(OURS_BOT_ID)
-            bare = bare_application(bare_token, api.base_url, [CommandHandler("start", bare_start)])
-            bare_figs, bare_startup = await run_app(bare, api, "bare PTB", bare_token, BARE_TEXT, BARE_USERS, **kw)
-            ours = build_application(Settings(token=ours_token, database_url=url, api_url=api.url))
-            ours_figs, ours_startup = await run_app(ours, api, "ours", ours_token, "Asylum Navigator", OURS_USERS, **kw)
+            if args.in_process:
+                bare = bare_application(bare_token, api.base_url, [CommandHandler("start", bare_start)])
+                bare_figs, bare_startup = await run_app(bare, api, "bare PTB", bare_token, BARE_TEXT, BARE_USERS,
+                                                        **kw)
+                ours = build_application(Settings(token=ours_token, database_url=url, api_url=api.url))
+                ours_figs, ours_startup = await run_app(ours, api, "ours", ours_token, "Asylum Navigator",
+                                                        OURS_USERS, **kw)
+            else:
+                bare_figs, bare_startup = await run_process("bench.bare_bot", {}, api, "bare PTB", bare_token,
+                                                            BARE_TEXT, BARE_USERS, **kw)
+                ours_figs, ours_startup = await run_process("bot", {"DATABASE_URL": url}, api, "ours", ours_token,
+                                                            "Asylum Navigator", OURS_USERS, **kw)
 
     print(f"\n/start throughput — {platform.python_implementation()} {platform.python_version()}, "
           f"python-telegram-bot {telegram.__version__}, {os.cpu_count()} CPUs, database {describe_url(url)}")
-    print(f"warm-up: {args.warmup} /start per app (not counted); every /start is from a new user; "
-          f"start-up (initialize→polling): bare {bare_startup:.2f} s, ours {ours_startup:.2f} s")
+    print(f"bots run {'inside this process' if args.in_process else 'as separate processes'}; "
+          f"warm-up: {args.warmup} /start per app (not counted); every /start is from a new user")
     rows = [[f.app, f.mode, f.updates, fmt(f.seconds, 2), fmt(f.rate), fmt(percentile(f.latencies, 50) * 1e3),
              fmt(percentile(f.latencies, 95) * 1e3), fmt(max(f.latencies) * 1e3)] for f in [*bare_figs, *ours_figs]]
     print_table("Per application", ["app", "mode", "updates", "seconds", "updates/s", "p50 ms", "p95 ms", "max ms"],
@@ -173,6 +207,8 @@ def main() -> None:
     p.add_argument("--wave-size", type=int, default=0, help="users per wave (0: all --users at once)")
     p.add_argument("--sequential", type=int, default=200, help="users who send /start one at a time")
     p.add_argument("--warmup", type=int, default=5, help="/start per app before measuring (not counted)")
+    p.add_argument("--in-process", action="store_true",
+                   help="run both bots inside this process, next to the local Bot API (default: own processes)")
     args = p.parse_args()
     if args.users < 1 or args.sequential < 1 or args.wave_size < 0 or args.warmup < 0:
         p.error("--users and --sequential must be ≥ 1, --wave-size and --warmup ≥ 0")

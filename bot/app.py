@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import LOCALES, N_, RUSSIAN_FAMILY, Translator, locale_for, translator
 from bot.models import User
+from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,7 @@ def build_application(settings: Settings, database: Database | None = None) -> A
         .base_url(settings.bot_base_url)
         .base_file_url(settings.api_url.rstrip("/") + "/file/bot")
         .context_types(ContextTypes(context=NavContext))
+        .concurrent_updates(PerUserUpdateProcessor())
         # Replies to one person are not paced (they answer that person's own tap); 429s are retried. The
         # reminder and broadcast outbox paces itself (bot/outbox.py) with its own Bot instance.
         .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))

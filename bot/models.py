@@ -29,9 +29,20 @@ class User(Base):
 
 
 # Feature tables live beside their feature; importing them here registers them on Base.metadata.
-from bot.knowledge.models import Topic, TopicRevision, TopicText  # noqa: E402
+from bot.knowledge.models import ContentState, Topic, TopicRevision, TopicText  # noqa: E402
 from bot.moderation.models import AuditEntry, Broadcast, Delivery, Moderator  # noqa: E402
 from bot.reminders.models import Reminder, Subscription  # noqa: E402
 
-__all__ = ["AuditEntry", "Broadcast", "Delivery", "Moderator", "Reminder", "Subscription", "Topic", "TopicRevision",
-           "TopicText", "User"]
+__all__ = [
+    "AuditEntry",
+    "Broadcast",
+    "ContentState",
+    "Delivery",
+    "Moderator",
+    "Reminder",
+    "Subscription",
+    "Topic",
+    "TopicRevision",
+    "TopicText",
+    "User",
+]

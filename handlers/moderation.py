@@ -627,7 +627,7 @@ async def cast_confirm(update: Update, context: NavContext) -> int:
         await show(update, context._("Cancelled. Nothing was sent."))
         return ConversationHandler.END
     author = update.effective_user.id
-    broadcast = await broadcasts.create(context.session, author, draft["ru"], draft["en"])
+    broadcast = await broadcasts.create(context.session, author, draft["ru"], draft["en"], context.locale)
     await moderation.audit(context.session, author, "broadcast", f"#{broadcast.id} to {broadcast.total}")
     progress = await update.effective_chat.send_message(
         broadcasts.progress_text(broadcasts.Counts(broadcast.total, 0, 0, 0, broadcast.total), context.locale,

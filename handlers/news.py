@@ -27,8 +27,7 @@ async def on_news(update: Update, context: NavContext) -> None:
 
 async def on_toggle(update: Update, context: NavContext) -> None:
     on = update.callback_query.data == "news:on"
-    user = await context.session.get(User, update.effective_user.id) or await users.touch(
-        context.session, update.effective_user.id)
+    user = await users.ensure(context.session, update.effective_user.id)
     user.news = on
     if on and user.locale is None:
         user.locale = context.locale  # news go out in the language the person used when subscribing

@@ -122,11 +122,15 @@ async def test_command_menu_and_description_in_both_languages(app, api):
     assert "не юридическая консультация" in api.description("ru")
 
 
-async def test_last_seen_is_recorded_and_nothing_else(ru: Person, database):
+async def test_reading_stores_nothing_and_a_row_holds_only_what_features_need(ru: Person, database):
     await ru.send("/start")
+    await ru.press("Мексик")
+    assert await user_row(database, ru.user_id) is None  # browsing the answers leaves no trace
+    await ru.send("/language")
+    await ru.press("Русский")
     row = await user_row(database, ru.user_id)
-    assert row is not None and row.locale is None and row.blocked is False
+    assert row is not None and row.locale == "ru" and row.blocked is False
     # Only the id, preferences and coarse activity; the time zone is set only by the reminder form.
     assert {c.name for c in User.__table__.columns} == {"id", "locale", "created_at", "last_seen_at", "blocked",
                                                          "timezone", "news"}
-    assert row.timezone is None
+    assert row.timezone is None and row.news is False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select
 
 from bot.knowledge.models import Topic
 from bot.knowledge.pack import read_pack
@@ -91,9 +91,11 @@ async def test_unknown_deep_link_falls_back_to_the_main_menu(en: Person):
 async def test_a_button_to_a_removed_topic_says_the_menu_was_updated(ru: Person, database):
     await ru.send("/start detention")
     screen = ru.screen
-    async with database.session() as session:
-        await session.execute(update(Topic).where(Topic.slug == "medical").values(hidden=True))
-        await session.commit()
+    from bot.moderation import service as moderation
+
+    async with database.session() as session:  # a moderator hides the topic while the old menu is on screen
+        topic = await session.scalar(select(Topic).where(Topic.slug == "medical"))
+        await moderation.set_hidden(session, topic, True, author_id=1)
     changed = await ru.press_data(screen, data_of(screen, "t:medical"))
     assert "меню обновилось" in changed[-1].text.lower() or "меню было обновлено" in changed[-1].text.lower()
     assert "Где вы сейчас?" in changed[-1].text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from itertools import chain
 
 from sqlalchemy import (
     JSON,
@@ -14,9 +15,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime, utcnow
 
@@ -81,3 +84,26 @@ class TopicRevision(Base):
     origin: Mapped[str] = mapped_column(String(16))
     author_id: Mapped[int | None] = mapped_column(BigInteger)  # moderator's Telegram id; None for pack/import
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Bumped by every change made in this process (see bot.knowledge.service.screen).
+LOCAL_CHANGES = [0]
+
+
+class ContentState(Base):
+    """One row whose version grows with every change to topics or texts, so each process can keep rendered
+    screens in memory and still show a moderator's publish on the very next tap (one cheap query per screen)."""
+
+    __tablename__ = "content_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_content_version(session: Session, _context) -> None:
+    # Every ORM change to the tree or its texts — pack load, import, publish, hide, move — passes here.
+    if any(isinstance(obj, Topic | TopicText) for obj in chain(session.new, session.dirty, session.deleted)):
+        session.connection().execute(update(ContentState).where(ContentState.id == 1)
+                                     .values(version=ContentState.version + 1))
+        LOCAL_CHANGES[0] += 1  # this process knows at once; others notice on their next version check

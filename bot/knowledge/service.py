@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.knowledge.models import Topic, TopicText
+from bot.knowledge.models import LOCAL_CHANGES, ContentState, Topic, TopicText
 from bot.knowledge.pack import ROOT_SLUG
 
 
@@ -18,13 +21,45 @@ class Link:
     title: str
 
 
+@dataclass(frozen=True)
+class TopicView:
+    slug: str
+    kind: str
+    remind: str | None
+
+
+@dataclass(frozen=True)
+class TextView:
+    title: str
+    body: str
+    sources: list[dict]
+    reviewed_on: date
+
+
 @dataclass
 class Screen:
-    topic: Topic
-    text: TopicText
+    topic: TopicView
+    text: TextView
     parent: Link | None
     children: list[Link]  # menu/question options, then "also" links
     related: list[Link]  # answer's related topics
+
+
+@dataclass
+class _Cache:
+    version: int = -1
+    local_changes: int = -1
+    checked_at: float = 0.0
+    screens: dict[tuple[str, str], Screen | None] = field(default_factory=dict)
+
+
+# How long a process trusts its cached screens before asking the database whether another process published.
+# Changes made in this process (the usual case: moderators edit through the same bot) are seen at once.
+RECHECK_SECONDS = 2.0
+
+
+# One cache per database engine (a process may talk to several databases, as the tests do).
+_caches: WeakKeyDictionary = WeakKeyDictionary()
 
 
 async def topic_by_slug(session: AsyncSession, slug: str) -> Topic | None:
@@ -53,7 +88,28 @@ async def text_for(session: AsyncSession, topic: Topic, locale: str) -> TopicTex
 
 
 async def screen(session: AsyncSession, slug: str, locale: str) -> Screen | None:
-    """Everything needed to show one topic, or None if it does not exist (any more)."""
+    """Everything needed to show one topic, or None if it does not exist (any more).
+
+    Screens are kept in memory until the content changes: at once for changes made in this process, and
+    within ``RECHECK_SECONDS`` for changes made by another process (one small query). A tap costs no query.
+    """
+    engine = session.get_bind()
+    cache = _caches.get(engine)
+    if cache is None:
+        cache = _caches[engine] = _Cache()
+    now = time.monotonic()
+    if cache.local_changes != LOCAL_CHANGES[0] or now - cache.checked_at > RECHECK_SECONDS:
+        version = await session.scalar(select(ContentState.version).where(ContentState.id == 1))
+        if version != cache.version or cache.local_changes != LOCAL_CHANGES[0]:
+            cache.version, cache.screens = version, {}
+        cache.local_changes, cache.checked_at = LOCAL_CHANGES[0], now
+    key = (slug, locale)
+    if key not in cache.screens:
+        cache.screens[key] = await _load_screen(session, slug, locale)
+    return cache.screens[key]
+
+
+async def _load_screen(session: AsyncSession, slug: str, locale: str) -> Screen | None:
     topic = await topic_by_slug(session, slug)
     if topic is None:
         return None
@@ -78,8 +134,9 @@ async def screen(session: AsyncSession, slug: str, locale: str) -> Screen | None
     related_links = [link(linked[s]) for s in topic.related if s in linked]
     parent_link = link(parent) if parent and not parent.hidden else None
     return Screen(
-        topic=topic, text=text, parent=parent_link,
-        children=[c for c in child_links if c], related=[r for r in related_links if r],
+        topic=TopicView(topic.slug, topic.kind, topic.remind),
+        text=TextView(text.title, text.body, list(text.sources), text.reviewed_on),
+        parent=parent_link, children=[c for c in child_links if c], related=[r for r in related_links if r],
     )
 
 

@@ -28,9 +28,10 @@ from bot.reminders.outbox import LEASE, Pacer, batch_size, claim, finish
 log = logging.getLogger(__name__)
 
 
-async def create(session: AsyncSession, author_id: int, text_ru: str, text_en: str) -> Broadcast:
+async def create(session: AsyncSession, author_id: int, text_ru: str, text_en: str, locale: str = "ru") -> Broadcast:
     now = utcnow()
-    broadcast = Broadcast(author_id=author_id, text_ru=text_ru, text_en=text_en, status="sending", created_at=now)
+    broadcast = Broadcast(author_id=author_id, text_ru=text_ru, text_en=text_en, status="sending", created_at=now,
+                          locale=locale)
     session.add(broadcast)
     await session.flush()
     recipients = list((await session.scalars(select(User.id).where(User.news.is_(True), User.blocked.is_(False))))
@@ -77,7 +78,8 @@ async def dispatch_once(database: Database, bot: Bot, *, pacer: Pacer, interval:
     sent = 0
     touched: set[int] = set()
     async with database.session() as session:
-        rows = await claim(session, utcnow(), batch_size(1 / pacer.gap, interval), LEASE, model=Delivery)
+        # Sized to finish well inside the interval, so no tick is skipped (see the reminder outbox).
+        rows = await claim(session, utcnow(), batch_size(1 / pacer.gap, interval * 0.8), LEASE, model=Delivery)
         for row in rows:
             touched.add(row.broadcast_id)
             user = await session.get(User, row.user_id)
@@ -116,9 +118,7 @@ async def dispatch_once(database: Database, bot: Bot, *, pacer: Pacer, interval:
             c = await counts(session, broadcast_id)
             done = c.pending == 0
             if broadcast.status == "sending" and (broadcast_id in touched or done):
-                author = await session.get(User, broadcast.author_id)
-                locale = locale_for(author.locale if author else None, None, default_locale)
-                await _show_progress(bot, broadcast, c, done, locale)
+                await _show_progress(bot, broadcast, c, done, broadcast.locale)
             if done and broadcast.status == "sending":
                 await session.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(status="done"))
                 await session.commit()

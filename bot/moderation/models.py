@@ -41,6 +41,7 @@ class Broadcast(Base):
     author_id: Mapped[int] = mapped_column(BigInteger)
     text_ru: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(8), default="ru")  # the moderator's language, for the progress line
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="sending")  # sending | done
     total: Mapped[int] = mapped_column(Integer, default=0)

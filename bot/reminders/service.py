@@ -87,10 +87,9 @@ async def create(session: AsyncSession, user_id: int, draft: Draft, now: datetim
                                  .where(Subscription.user_id == user_id))
     if count >= MAX_SUBSCRIPTIONS:
         raise TooMany
-    user = await session.get(User, user_id)
-    if user is None:
-        user = User(id=user_id)
-        session.add(user)
+    from bot.users import ensure
+
+    user = await ensure(session, user_id)
     if draft.subscriber_tz:
         user.timezone = draft.subscriber_tz
     sub = Subscription(

@@ -15,6 +15,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    content_state = op.create_table(
+        "content_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_content_state")),
+    )
+    op.bulk_insert(content_state, [{"id": 1, "version": 0}])
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -34,6 +41,7 @@ def upgrade() -> None:
         sa.Column("author_id", sa.BigInteger(), nullable=False),
         sa.Column("text_ru", sa.Text(), nullable=False),
         sa.Column("text_en", sa.Text(), nullable=False),
+        sa.Column("locale", sa.String(length=8), nullable=False),
         sa.Column("progress_message_id", sa.BigInteger(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
@@ -78,6 +86,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("content_state")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("news")
 
