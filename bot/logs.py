@@ -20,7 +20,8 @@ _FLOORS = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "hpack": logging.WARNING,
-    "apscheduler": logging.WARNING,
+    # "maximum number of running instances reached" is expected while a long outbox run is sending.
+    "apscheduler": logging.ERROR,
     "tornado.access": logging.WARNING,
     "aiohttp.access": logging.WARNING,
     "aiosqlite": logging.INFO,

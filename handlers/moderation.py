@@ -30,7 +30,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -44,15 +43,14 @@ from telegram.ext import (
 
 from bot.app import NavContext
 from bot.db import utcnow
-from bot.knowledge import service as knowledge
-from bot.knowledge.models import Topic, TopicText
+from bot.knowledge.models import Topic
 from bot.knowledge.pack import valid_url
 from bot.knowledge.render import human_date, render_answer, render_menu
 from bot.moderation import broadcasts
 from bot.moderation import service as moderation
 from bot.moderation.service import ADMIN, Change, Conflict, Invalid
 from handlers import fallback
-from handlers.ui import ack, button, keyboard, show
+from handlers.ui import ack, button, form_button, keyboard, show
 
 PICK, LOCALE, ACTION, TEXT, TITLE, SOURCES, PREVIEW = range(7)
 B_RU, B_EN, B_PREVIEW = range(10, 13)
@@ -142,8 +140,7 @@ async def edit_start(update: Update, context: NavContext) -> int:
     draft = EditDraft(form_id=secrets.token_hex(4))
     context.user_data[EDIT] = draft
     if context.args:
-        topic = await knowledge.topic_by_slug(context.session, context.args[0].lower()) or \
-            await context.session.scalar(select(Topic).where(Topic.slug == context.args[0].lower()))
+        topic = await moderation.topic_any(context.session, context.args[0])
         if topic is not None:
             draft.slug = topic.slug
             return await ask_locale(update, context, draft)
@@ -153,12 +150,7 @@ async def edit_start(update: Update, context: NavContext) -> int:
 
 async def on_pick_text(update: Update, context: NavContext) -> int:
     draft = context.user_data[EDIT]
-    query = update.effective_message.text.strip().casefold()[:100]
-    rows = (await context.session.execute(
-        select(Topic.slug, TopicText.title).join(TopicText, TopicText.topic_id == Topic.id)
-        .where(TopicText.locale == context.locale,
-               or_(Topic.slug.contains(query), TopicText.title.ilike(f"%{query}%")))
-        .order_by(Topic.slug).limit(8))).all() if query else []
+    rows = await moderation.find_topics(context.session, update.effective_message.text, context.locale)
     if not rows:
         await show(update, "⚠️ " + context._("No topic matches. Try another word."), new=True)
         return PICK
@@ -167,12 +159,8 @@ async def on_pick_text(update: Update, context: NavContext) -> int:
     return PICK
 
 
-async def on_pick_button(update: Update, context: NavContext) -> int:
-    pressed = _pressed(update, context)
-    if pressed is None:
-        return await _stale(update, context)
-    draft, action = pressed
-    await ack(update)
+@form_button(EDIT, _stale)
+async def on_pick_button(update: Update, context: NavContext, draft: EditDraft, action: str) -> int:
     draft.slug = action.removeprefix("t:")
     return await ask_locale(update, context, draft)
 
@@ -185,15 +173,11 @@ async def ask_locale(update: Update, context: NavContext, draft: EditDraft) -> i
 
 
 async def _topic(context: NavContext, draft: EditDraft) -> Topic | None:
-    return await context.session.scalar(select(Topic).where(Topic.slug == draft.slug))
+    return await moderation.topic_any(context.session, draft.slug)
 
 
-async def on_locale(update: Update, context: NavContext) -> int:
-    pressed = _pressed(update, context)
-    if pressed is None:
-        return await _stale(update, context)
-    draft, action = pressed
-    await ack(update)
+@form_button(EDIT, _stale)
+async def on_locale(update: Update, context: NavContext, draft: EditDraft, action: str) -> int:
     draft.locale = action.removeprefix("l:")
     return await show_current(update, context, draft)
 
@@ -227,12 +211,8 @@ async def show_current(update: Update, context: NavContext, draft: EditDraft) ->
     return ACTION
 
 
-async def on_action(update: Update, context: NavContext) -> int:
-    pressed = _pressed(update, context)
-    if pressed is None:
-        return await _stale(update, context)
-    draft, action = pressed
-    await ack(update)
+@form_button(EDIT, _stale)
+async def on_action(update: Update, context: NavContext, draft: EditDraft, action: str) -> int:
     if action == "a:text":
         await show(update, context._("Send the new text. Use Telegram's own formatting (bold, italic, links); "
                                      "lists by hand with • or 1."), new=True)
@@ -307,12 +287,8 @@ async def preview(update: Update, context: NavContext, draft: EditDraft) -> int:
     return PREVIEW
 
 
-async def on_preview(update: Update, context: NavContext) -> int:
-    pressed = _pressed(update, context)
-    if pressed is None:
-        return await _stale(update, context)
-    draft, action = pressed
-    await ack(update)
+@form_button(EDIT, _stale)
+async def on_preview(update: Update, context: NavContext, draft: EditDraft, action: str) -> int:
     if action == "again":
         draft.title = draft.body = draft.sources = None
         draft.fields = []
@@ -366,8 +342,7 @@ async def on_wrong(update: Update, context: NavContext) -> None:
 # ---- history, rollback, stale, audit, roles, topics ------------------------------------------------------
 
 async def _topic_arg(update: Update, context: NavContext) -> Topic | None:
-    slug = (context.args[0] if context.args else "").lower()
-    topic = await context.session.scalar(select(Topic).where(Topic.slug == slug)) if slug else None
+    topic = await moderation.topic_any(context.session, context.args[0]) if context.args else None
     if topic is None:
         await show(update, "⚠️ " + context._("No such topic. Use its slug, for example: {example}",
                                             example="/history acis"), new=True)
@@ -534,7 +509,7 @@ async def on_topic_admin(update: Update, context: NavContext) -> None:
     args = [a.lower() for a in context.args]
 
     async def by_slug(slug: str) -> Topic | None:
-        return await context.session.scalar(select(Topic).where(Topic.slug == slug))
+        return await moderation.topic_any(context.session, slug)
 
     try:
         if command == "topic_add" and len(args) >= 2 and (parent := await by_slug(args[0])):
@@ -586,10 +561,7 @@ async def cast_en(update: Update, context: NavContext) -> int:
     if state != B_PREVIEW:
         return state
     draft = context.user_data[CAST]
-    from bot.models import User
-
-    recipients = await context.session.scalar(select(func.count()).select_from(User)
-                                              .where(User.news.is_(True), User.blocked.is_(False)))
+    recipients = await broadcasts.recipient_count(context.session)
     chat = update.effective_chat
     await chat.send_message("👁 " + context._("Preview:"))
     for locale in ("ru", "en"):

@@ -51,7 +51,7 @@ from bot.reminders.dates import Ambiguous, DateError, check_range, parse_date, p
 from bot.reminders.messages import KIND_NAMES, LEAD_NAMES, event_lines, render, title, when
 from bot.reminders.models import KINDS, PAUSED
 from handlers.topics import main_menu_button
-from handlers.ui import ack, button, keyboard, show
+from handlers.ui import ack, button, form_button, keyboard, show
 
 # Our form buttons carry the form id, so per-message tracking is not needed; PTB warns about it regardless.
 warnings.filterwarnings("ignore", message=r"If 'per_message=False'", module="handlers.reminders")
@@ -245,12 +245,8 @@ async def on_stale_form_button(update: Update, context: NavContext) -> int | Non
     return None
 
 
-async def on_kind(update: Update, context: NavContext) -> int:
-    pressed = _form_button(update, context)
-    if pressed is None:
-        return await on_stale_form_button(update, context)
-    draft, action = pressed
-    await ack(update)
+@form_button(FORM, on_stale_form_button)
+async def on_kind(update: Update, context: NavContext, draft: service.Draft, action: str) -> int:
     draft.kind = action.removeprefix("k:")
     draft.leads = list(schedule.available_leads(draft.kind))
     if draft.kind == "bia":
@@ -285,12 +281,8 @@ async def on_date_text(update: Update, context: NavContext) -> int:
     return await ask_time(update, context, draft)
 
 
-async def on_date_choice(update: Update, context: NavContext) -> int:
-    pressed = _form_button(update, context)
-    if pressed is None:
-        return await on_stale_form_button(update, context)
-    draft, action = pressed
-    await ack(update)
+@form_button(FORM, on_stale_form_button)
+async def on_date_choice(update: Update, context: NavContext, draft: service.Draft, action: str) -> int:
     error = _accept_date(context, draft, date.fromisoformat(action.removeprefix("d:")))
     if error:
         return await ask_date(update, context, draft, _date_error(context, error) + "\n\n")
@@ -331,12 +323,8 @@ async def on_court_text(update: Update, context: NavContext) -> int:
     return COURT
 
 
-async def on_court_choice(update: Update, context: NavContext) -> int:
-    pressed = _form_button(update, context)
-    if pressed is None:
-        return await on_stale_form_button(update, context)
-    draft, action = pressed
-    await ack(update)
+@form_button(FORM, on_stale_form_button)
+async def on_court_choice(update: Update, context: NavContext, draft: service.Draft, action: str) -> int:
     if action == "other":
         return await ask_zone(update, context, draft)
     court = court_by_id(action.removeprefix("c:"))
@@ -346,12 +334,8 @@ async def on_court_choice(update: Update, context: NavContext) -> int:
     return await _after_place(update, context, draft)
 
 
-async def on_zone_choice(update: Update, context: NavContext) -> int:
-    pressed = _form_button(update, context)
-    if pressed is None:
-        return await on_stale_form_button(update, context)
-    draft, action = pressed
-    await ack(update)
+@form_button(FORM, on_stale_form_button)
+async def on_zone_choice(update: Update, context: NavContext, draft: service.Draft, action: str) -> int:
     index = int(action.removeprefix("z:"))
     if not 0 <= index < len(US_TIMEZONES):
         return await ask_zone(update, context, draft)
@@ -413,21 +397,14 @@ async def on_label_text(update: Update, context: NavContext) -> int:
     return await ask_leads(update, context, draft)
 
 
-async def on_label_skip(update: Update, context: NavContext) -> int:
-    pressed = _form_button(update, context)
-    if pressed is None:
-        return await on_stale_form_button(update, context)
-    draft, _ = pressed
-    await ack(update)
+@form_button(FORM, on_stale_form_button)
+async def on_label_skip(update: Update, context: NavContext, draft: service.Draft, action: str) -> int:
     draft.label = None
     return await ask_leads(update, context, draft)
 
 
-async def on_leads(update: Update, context: NavContext) -> int:
-    pressed = _form_button(update, context)
-    if pressed is None:
-        return await on_stale_form_button(update, context)
-    draft, action = pressed
+@form_button(FORM, on_stale_form_button, ack_first=False)
+async def on_leads(update: Update, context: NavContext, draft: service.Draft, action: str) -> int:
     if action.startswith("l:"):
         lead = action.removeprefix("l:")
         if lead in schedule.available_leads(draft.kind):
@@ -448,12 +425,8 @@ async def on_leads(update: Update, context: NavContext) -> int:
     return await ask_confirm(update, context, draft)
 
 
-async def on_my_zone(update: Update, context: NavContext) -> int:
-    pressed = _form_button(update, context)
-    if pressed is None:
-        return await on_stale_form_button(update, context)
-    draft, action = pressed
-    await ack(update)
+@form_button(FORM, on_stale_form_button)
+async def on_my_zone(update: Update, context: NavContext, draft: service.Draft, action: str) -> int:
     index = int(action.removeprefix("my:"))
     if not 0 <= index < len(SUBSCRIBER_TIMEZONES):
         return await ask_my_zone(update, context, draft)
@@ -461,14 +434,14 @@ async def on_my_zone(update: Update, context: NavContext) -> int:
     return await ask_confirm(update, context, draft)
 
 
-async def on_confirm(update: Update, context: NavContext) -> int:
-    pressed = _form_button(update, context)
-    if pressed is None:
-        # A second tap on "Confirm" after saving: the form is gone, the subscription exists once.
-        await ack(update, context._("Already saved."))
-        return ConversationHandler.END
-    draft, _ = pressed
-    await ack(update)
+async def _already_saved(update: Update, context: NavContext) -> int:
+    # A second tap on "Confirm" after saving: the form is gone, the subscription exists once.
+    await ack(update, context._("Already saved."))
+    return ConversationHandler.END
+
+
+@form_button(FORM, _already_saved)
+async def on_confirm(update: Update, context: NavContext, draft: service.Draft, _action: str) -> int:
     user_id = update.effective_user.id
     if draft.event_at() <= datetime.now(schedule.UTC):
         draft.day = None

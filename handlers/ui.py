@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -55,3 +56,24 @@ async def ack(update: Update, text: str | None = None, *, alert: bool = False) -
         await query.answer(text, show_alert=alert)
     except BadRequest:
         log.debug("callback query too old to answer")
+
+
+def form_button(store_key: str, on_stale, *, ack_first: bool = True):
+    """For a button of a multi-step form (callback data ``ns:<form id>:<action>``): find the form's draft in
+    ``user_data[store_key]`` and call ``callback(update, context, draft, action)``. A button of an older or closed
+    form goes to ``on_stale`` instead — it is answered, never obeyed."""
+
+    def wrap(callback):
+        @functools.wraps(callback)
+        async def step(update: Update, context):
+            draft = context.user_data.get(store_key)
+            _, form_id, action = update.callback_query.data.split(":", 2)
+            if draft is None or draft.form_id != form_id:
+                return await on_stale(update, context)
+            if ack_first:
+                await ack(update)
+            return await callback(update, context, draft, action)
+
+        return step
+
+    return wrap

@@ -53,7 +53,7 @@ async def test_two_dispatchers_never_send_the_same_reminder_twice(api, database)
     try:
         async def run(bot: Bot) -> int:
             total = 0
-            pacer = Pacer(1000)
+            pacer = Pacer(60)  # a second's worth (61 rows) per claim: both dispatchers get work
             for _ in range(40):
                 stats = await dispatch_once(database, bot, messages.render, pacer=pacer, interval=0.02,
                                             max_attempts=3)

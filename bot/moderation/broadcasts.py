@@ -8,6 +8,7 @@ up to date. Nobody who did not opt in is ever written to.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,7 +24,7 @@ from bot.models import User
 from bot.moderation.models import Broadcast, Delivery
 from bot.reminders import service as reminders
 from bot.reminders.models import CLAIMED, FAILED, PENDING, SENT
-from bot.reminders.outbox import LEASE, Pacer, batch_size, claim, finish
+from bot.reminders.outbox import LEASE, MAX_RUN, Pacer, batch_size, claim, finish
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,23 @@ def progress_text(c: Counts, locale: str, done: bool) -> str:
 
 async def dispatch_once(database: Database, bot: Bot, *, pacer: Pacer, interval: float, max_attempts: int,
                         default_locale: str = "ru") -> int:
-    """Send one batch of due deliveries; update the progress line of every broadcast touched. Returns sent."""
+    """Send due deliveries a second's worth at a time, updating the progress lines, until none is due (or
+    ``MAX_RUN`` has passed: then the next tick continues). Returns how many were sent."""
+    started, sent = time.monotonic(), 0
+    while True:
+        batch_sent, claimed = await _dispatch_batch(database, bot, pacer=pacer, max_attempts=max_attempts,
+                                                    default_locale=default_locale)
+        sent += batch_sent
+        if not claimed or time.monotonic() - started >= MAX_RUN:
+            return sent
+
+
+async def _dispatch_batch(database: Database, bot: Bot, *, pacer: Pacer, max_attempts: int,
+                          default_locale: str) -> tuple[int, int]:
     sent = 0
     touched: set[int] = set()
     async with database.session() as session:
-        # Sized to finish well inside the interval, so no tick is skipped (see the reminder outbox).
-        rows = await claim(session, utcnow(), batch_size(1 / pacer.gap, interval * 0.8), LEASE, model=Delivery)
+        rows = await claim(session, utcnow(), batch_size(1 / pacer.gap, 1.0), LEASE, model=Delivery)
         for row in rows:
             touched.add(row.broadcast_id)
             user = await session.get(User, row.user_id)
@@ -122,7 +134,7 @@ async def dispatch_once(database: Database, bot: Bot, *, pacer: Pacer, interval:
             if done and broadcast.status == "sending":
                 await session.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(status="done"))
                 await session.commit()
-    return sent
+    return sent, len(rows)
 
 
 async def _show_progress(bot: Bot, broadcast: Broadcast, c: Counts, done: bool, locale: str) -> None:
@@ -136,3 +148,9 @@ async def _show_progress(bot: Bot, broadcast: Broadcast, c: Counts, done: bool, 
             log.warning("could not update broadcast %s progress: %s", broadcast.id, type(exc).__name__)
     except TelegramError as exc:
         log.warning("could not update broadcast %s progress: %s", broadcast.id, type(exc).__name__)
+
+
+async def recipient_count(session: AsyncSession) -> int:
+    """How many people a broadcast would reach now: opted in, and not blocking the bot."""
+    return await session.scalar(select(func.count()).select_from(User)
+                                .where(User.news.is_(True), User.blocked.is_(False)))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -211,3 +211,20 @@ async def move_topic(session: AsyncSession, topic: Topic, parent: Topic, author_
         raise Invalid(["bad_parent"])
     topic.parent_id, topic.origin = parent.id, ORIGIN_MODERATOR
     await audit(session, author_id, "topic_move", f"{topic.slug} → {parent.slug}")
+
+
+async def topic_any(session: AsyncSession, slug: str) -> Topic | None:
+    """A topic by slug, hidden ones included (moderators work on topics before they are shown)."""
+    return await session.scalar(select(Topic).where(Topic.slug == slug.lower()))
+
+
+async def find_topics(session: AsyncSession, query: str, locale: str, limit: int = 8) -> list[tuple[str, str]]:
+    """(slug, title) of topics whose slug or title contains the query, for the /edit picker."""
+    query = query.strip().casefold()[:100]
+    if not query:
+        return []
+    rows = await session.execute(
+        select(Topic.slug, TopicText.title).join(TopicText, TopicText.topic_id == Topic.id)
+        .where(TopicText.locale == locale, or_(Topic.slug.contains(query), TopicText.title.ilike(f"%{query}%")))
+        .order_by(Topic.slug).limit(limit))
+    return [tuple(row) for row in rows.all()]

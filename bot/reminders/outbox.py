@@ -39,6 +39,7 @@ from bot.reminders.models import (
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+MAX_RUN = 30.0  # seconds one dispatch run may keep sending before it lets the next tick take over
 
 
 class Pacer:
@@ -111,15 +112,13 @@ async def dispatch_once(database: Database, bot: Bot, renderer, *, pacer: Pacer,
     stats = stats or DispatchStats()
     late_after = late_after or timedelta(seconds=max(60.0, 3 * interval))
     async with database.session() as session:
-        # Keep sending for most of the interval, a second's worth of rows per claim, so the next tick starts on
-        # time (APScheduler skips a tick that is still running) and the pace holds for long queues.
+        # Keep claiming a second's worth of rows at a time until nothing is due (or MAX_RUN has passed), so a long
+        # queue goes out at exactly the pace. Ticks that fall while this runs are skipped by APScheduler
+        # (max_instances=1); short claims keep each lease far shorter than its expiry.
         rate = 1 / pacer.gap
         started = time.monotonic()
-        budget = interval * 0.8
         while True:
-            remaining = budget - (time.monotonic() - started)
-            limit = max(1, min(batch_size(rate, 1.0), int(rate * remaining)))
-            rows = await claim(session, now or utcnow(), limit, lease)
+            rows = await claim(session, now or utcnow(), batch_size(rate, 1.0), lease)
             stats.claimed += len(rows)
             for row in rows:
                 sub = await session.get(Subscription, row.subscription_id)
@@ -171,7 +170,7 @@ async def dispatch_once(database: Database, bot: Bot, renderer, *, pacer: Pacer,
                     stats.sent += 1
                     stats.late += late
                     stats.lateness.append((sent_at - row.scheduled_for).total_seconds())
-            if not rows or now is not None or time.monotonic() - started >= budget:
+            if not rows or now is not None or time.monotonic() - started >= MAX_RUN:
                 break
     return stats
 
