@@ -173,15 +173,15 @@ async def main_async(args) -> None:
             bare_token, ours_token = api.make_token(BARE_BOT_ID), api.make_token(OURS_BOT_ID)
             if args.in_process:
                 bare = bare_application(bare_token, api.base_url, [CommandHandler("start", bare_start)])
-                bare_figs, bare_startup = await run_app(bare, api, "bare PTB", bare_token, BARE_TEXT, BARE_USERS,
+                bare_figs, _ = await run_app(bare, api, "bare PTB", bare_token, BARE_TEXT, BARE_USERS,
                                                         **kw)
                 ours = build_application(Settings(token=ours_token, database_url=url, api_url=api.url))
-                ours_figs, ours_startup = await run_app(ours, api, "ours", ours_token, "Asylum Navigator",
+                ours_figs, _ = await run_app(ours, api, "ours", ours_token, "Asylum Navigator",
                                                         OURS_USERS, **kw)
             else:
-                bare_figs, bare_startup = await run_process("bench.bare_bot", {}, api, "bare PTB", bare_token,
+                bare_figs, _ = await run_process("bench.bare_bot", {}, api, "bare PTB", bare_token,
                                                             BARE_TEXT, BARE_USERS, **kw)
-                ours_figs, ours_startup = await run_process("bot", {"DATABASE_URL": url}, api, "ours", ours_token,
+                ours_figs, _ = await run_process("bot", {"DATABASE_URL": url}, api, "ours", ours_token,
                                                             "Asylum Navigator", OURS_USERS, **kw)
 
     print(f"\n/start throughput — {platform.python_implementation()} {platform.python_version()}, "
