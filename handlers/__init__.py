@@ -25,7 +25,8 @@ def register_all(application: Application) -> None:
 
 
 def post_init_hooks() -> list[Hook]:
-    return [topics.load_content_on_start, reminders.start_dispatcher, moderation.start_broadcast_job]
+    return [topics.load_content_on_start, reminders.start_dispatcher, moderation.start_broadcast_job,
+            moderation.publish_team_menus]
 
 
 def post_shutdown_hooks() -> list[Hook]:

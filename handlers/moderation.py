@@ -43,6 +43,7 @@ from telegram.ext import (
 
 from bot.app import NavContext
 from bot.db import utcnow
+from bot.i18n import N_
 from bot.knowledge.models import Topic
 from bot.knowledge.pack import valid_url
 from bot.knowledge.render import human_date, render_answer, render_menu
@@ -453,6 +454,7 @@ async def on_mod_add(update: Update, context: NavContext) -> None:
                                      "them (I will add its sender)."), new=True)
         return
     added = await moderation.add_moderator(context.session, target, update.effective_user.id)
+    await publish_team_menu(context.bot, target, "moderator")
     await show(update, ("✅ " + context._("{id} is now a moderator.", id=target)) if added
                else context._("{id} is already a moderator.", id=target), new=True)
 
@@ -481,6 +483,7 @@ async def on_mod_add_button(update: Update, context: NavContext) -> None:
     await ack(update)
     target = int(update.callback_query.data.split(":")[1])
     added = await moderation.add_moderator(context.session, target, update.effective_user.id)
+    await publish_team_menu(context.bot, target, "moderator")
     await show(update, ("✅ " + context._("{id} is now a moderator.", id=target)) if added
                else context._("{id} is already a moderator.", id=target))
 
@@ -490,7 +493,10 @@ async def on_mod_remove(update: Update, context: NavContext) -> None:
     if not context.args or not context.args[0].isdigit():
         await show(update, context._("Use /mod_remove ID."), new=True)
         return
-    removed = await moderation.remove_moderator(context.session, int(context.args[0]), update.effective_user.id)
+    target = int(context.args[0])
+    removed = await moderation.remove_moderator(context.session, target, update.effective_user.id)
+    if target not in context.settings.admin_ids:
+        await publish_team_menu(context.bot, target, None)
     await show(update, context._("Removed.") if removed else context._("Not a moderator."), new=True)
 
 
@@ -660,6 +666,55 @@ def handlers() -> list[BaseHandler]:
 @requires()
 async def on_orphan_button(update: Update, context: NavContext) -> None:
     await fallback.on_stale_button(update, context)
+
+
+MOD_COMMANDS = (
+    ("edit", N_("Edit an answer (text, title, sources, still accurate)")),
+    ("history", N_("Revisions of a topic: /history SLUG [ru|en]")),
+    ("rollback", N_("Restore a revision: /rollback SLUG LANG N")),
+    ("stale", N_("Texts not reviewed for a long time")),
+    ("broadcast", N_("News to people who opted in")),
+    ("mod", N_("All moderation commands")),
+)
+ADMIN_COMMANDS = (
+    ("mod_add", N_("Add a moderator: /mod_add ID")),
+    ("mod_remove", N_("Remove a moderator: /mod_remove ID")),
+    ("mods", N_("Admins and moderators")),
+    ("audit", N_("Audit log")),
+)
+
+
+async def publish_team_menu(bot, user_id: int, role: str | None) -> None:
+    """Moderators and admins see their commands in their own chat's menu; nobody else ever does."""
+    from telegram import BotCommand, BotCommandScopeChat
+    from telegram.error import TelegramError
+
+    from bot.app import COMMANDS
+    from bot.i18n import translator
+
+    scope = BotCommandScopeChat(user_id)
+    try:
+        for code in (None, "ru", "en"):
+            if role is None:
+                await bot.delete_my_commands(scope=scope, language_code=code)
+                continue
+            t = translator(code or "ru")
+            extra = MOD_COMMANDS + (ADMIN_COMMANDS if role == ADMIN else ())
+            commands = [BotCommand(name, t._(text)) for name, text in (*COMMANDS, *extra)]
+            await bot.set_my_commands(commands, scope=scope, language_code=code)
+    except TelegramError:  # they have not opened the bot yet: the menu is set when they are added again
+        pass
+
+
+async def publish_team_menus(application) -> None:
+    from bot.app import DB, SETTINGS
+
+    settings = application.bot_data[SETTINGS]
+    async with application.bot_data[DB].session() as session:
+        team = {uid: "moderator" for uid in await moderation.moderators(session)}
+    team.update({uid: ADMIN for uid in settings.admin_ids})
+    for user_id, role in team.items():
+        await publish_team_menu(application.bot, user_id, role)
 
 
 async def start_broadcast_job(application) -> None:

@@ -210,7 +210,10 @@ async def test_admin_adds_a_moderator_by_forward_and_removes_by_id(team, make_pe
     await admin.press("Yes")
     assert "is now a moderator" in admin.screen.text
     assert (await newcomer.send("/stale"))[-1].text != (await newcomer.send("/frobnicate"))[-1].text
+    menu = [c["command"] for c in admin.api.commands("en", scope=f"chat:{newcomer.user_id}")]
+    assert "edit" in menu and "audit" not in menu  # the new moderator's own menu
     await admin.send(f"/mod_remove {newcomer.user_id}")
+    assert admin.api.commands("en", scope=f"chat:{newcomer.user_id}") == []
     async with database.session() as session:
         assert await session.get(Moderator, newcomer.user_id) is None
         actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == ADMIN_ID))).all()

@@ -700,7 +700,10 @@ class LocalBotApi:
         scope = params.get("scope") or {"type": "default"}
         if not isinstance(scope, dict) or not scope.get("type"):
             raise _bad("can't parse BotCommandScope JSON object")
-        return str(scope["type"]), str(params.get("language_code") or "")
+        kind = str(scope["type"])
+        if scope.get("chat_id") is not None:  # per-chat menus are kept apart: scope "chat:<id>"
+            kind = f"{kind}:{scope['chat_id']}"
+        return kind, str(params.get("language_code") or "")
 
     @_method("setMyCommands")
     async def _set_my_commands(self, bot: _Bot, params: dict) -> bool:
