@@ -80,13 +80,15 @@ async def send_topic(update: Update, context: NavContext, slug: str, *, new: boo
     screen = await service.screen(context.session, slug, context.locale)
     if screen is None:
         return False
-    text = screen.text
-    markup = screen_markup(context, screen)
-    if screen.topic.kind == "answer":
-        parts = render_answer(text.title, text.body, text.sources, text.reviewed_on, context.locale)
-    else:
-        title = None if screen.topic.slug == ROOT_SLUG else text.title
-        parts = [render_menu(title, text.body)]
+    if screen.rendered is None:  # rendered once per cached screen: the content and the language are fixed
+        text = screen.text
+        if screen.topic.kind == "answer":
+            parts = render_answer(text.title, text.body, text.sources, text.reviewed_on, context.locale)
+        else:
+            parts = [render_menu(None if screen.topic.slug == ROOT_SLUG else text.title, text.body)]
+        screen.rendered = (tuple(parts), screen_markup(context, screen))
+    rendered_parts, markup = screen.rendered
+    parts = list(rendered_parts)
     parts[0] = prefix + parts[0]
     if len(parts) == 1:
         await show(update, parts[0], markup, new=new)

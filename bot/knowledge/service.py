@@ -43,6 +43,7 @@ class Screen:
     parent: Link | None
     children: list[Link]  # menu/question options, then "also" links
     related: list[Link]  # answer's related topics
+    rendered: object = None  # the handler's rendered messages and keyboard, kept with the cached screen
 
 
 @dataclass
