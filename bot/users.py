@@ -140,7 +140,3 @@ async def delete_everything(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(User).where(User.id == user_id))
     await session.commit()
     forget(session, user_id, exists=False)
-
-
-async def exists(session: AsyncSession, user_id: int) -> bool:
-    return (await session.execute(select(User.id).where(User.id == user_id))).first() is not None

@@ -13,7 +13,7 @@ from bot.knowledge import service
 from bot.knowledge.models import ORIGIN_MODERATOR, Topic, TopicRevision, TopicText
 from bot.knowledge.pack import PACK_DIR, ROOT_SLUG, PackError, load_pack, read_pack
 from bot.knowledge.render import MESSAGE_LIMIT, human_date, plain_length, render_answer
-from bot.local_api.html import parse_telegram_html
+from bot.telegram_html import parse_telegram_html
 
 PACK = read_pack()
 BY_SLUG = {t.slug: t for t in PACK}

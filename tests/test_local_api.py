@@ -13,7 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 
 from bot.local_api import BotMessage, LocalBotApi
-from bot.local_api.html import HtmlEntityError, parse_telegram_html, utf16_len
+from bot.telegram_html import HtmlEntityError, parse_telegram_html, utf16_len
 
 USER = 1001
 

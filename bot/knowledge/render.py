@@ -14,7 +14,7 @@ from datetime import date
 from babel.dates import format_date
 
 from bot.i18n import N_, translator
-from bot.local_api.html import HtmlEntityError, parse_telegram_html, utf16_len
+from bot.telegram_html import HtmlEntityError, parse_telegram_html, utf16_len
 
 MESSAGE_LIMIT = 4096
 # Room kept free in the last part for the footer, so a body that fits alone still fits with its footer.

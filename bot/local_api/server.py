@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from .html import HtmlEntityError, parse_telegram_html, utf16_len
+from bot.telegram_html import HtmlEntityError, parse_telegram_html, utf16_len
 
 __all__ = ["BotMessage", "LocalBotApi", "WaitTimeout"]
 

@@ -103,8 +103,6 @@ async def finish(session: AsyncSession, row, **values) -> None:
     await session.commit()
 
 
-_finish = finish
-
 
 async def dispatch_once(database: Database, bot: Bot, renderer, *, pacer: Pacer, interval: float,
                         max_attempts: int, now: datetime | None = None, late_after: timedelta | None = None,
@@ -125,12 +123,12 @@ async def dispatch_once(database: Database, bot: Bot, renderer, *, pacer: Pacer,
                 user = await session.get(User, row.user_id)
                 current = utcnow() if now is None else now
                 if sub is None or user is None or sub.status != ACTIVE or user.blocked:
-                    await _finish(session, row, status=SKIPPED, last_error="inactive")
+                    await finish(session, row, status=SKIPPED, last_error="inactive")
                     stats.skipped += 1
                     continue
                 if row.kind != FOLLOWUP and current >= sub.event_at:
                     # The event itself has passed: a reminder now would only confuse. The follow-up still goes.
-                    await _finish(session, row, status=SKIPPED, last_error="after_event")
+                    await finish(session, row, status=SKIPPED, last_error="after_event")
                     stats.skipped += 1
                     continue
                 late = current - row.scheduled_for > late_after
@@ -141,7 +139,7 @@ async def dispatch_once(database: Database, bot: Bot, renderer, *, pacer: Pacer,
                                            disable_web_page_preview=True)
                 except RetryAfter as exc:
                     retry = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
-                    await _finish(session, row, status=PENDING, due_at=utcnow() + timedelta(seconds=float(retry)),
+                    await finish(session, row, status=PENDING, due_at=utcnow() + timedelta(seconds=float(retry)),
                                   last_error="retry_after")
                     stats.retried += 1
                 except Forbidden:
@@ -151,22 +149,22 @@ async def dispatch_once(database: Database, bot: Bot, renderer, *, pacer: Pacer,
                         await _blocked(session, row, stats)
                     else:
                         log.error("reminder %s refused by Telegram: %s", row.id, type(exc).__name__)
-                        await _finish(session, row, status=FAILED, attempts=row.attempts + 1, last_error="bad_request")
+                        await finish(session, row, status=FAILED, attempts=row.attempts + 1, last_error="bad_request")
                         stats.failed += 1
                 except (TimedOut, NetworkError, TelegramError) as exc:
                     attempts = row.attempts + 1
                     if attempts >= max_attempts:
                         log.error("reminder %s failed after %d attempts (%s)", row.id, attempts, type(exc).__name__)
-                        await _finish(session, row, status=FAILED, attempts=attempts, last_error=type(exc).__name__[:64])
+                        await finish(session, row, status=FAILED, attempts=attempts, last_error=type(exc).__name__[:64])
                         stats.failed += 1
                     else:
                         backoff = timedelta(seconds=min(600, 2 ** attempts))
-                        await _finish(session, row, status=PENDING, attempts=attempts, due_at=utcnow() + backoff,
+                        await finish(session, row, status=PENDING, attempts=attempts, due_at=utcnow() + backoff,
                                       last_error=type(exc).__name__[:64])
                         stats.retried += 1
                 else:
                     sent_at = utcnow()
-                    await _finish(session, row, status=SENT, sent_at=sent_at, late=late, attempts=row.attempts + 1)
+                    await finish(session, row, status=SENT, sent_at=sent_at, late=late, attempts=row.attempts + 1)
                     stats.sent += 1
                     stats.late += late
                     stats.lateness.append((sent_at - row.scheduled_for).total_seconds())

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -48,9 +49,7 @@ class Draft:
     def event_at(self) -> datetime:
         if self.kind == "bia":
             return schedule.bia_event_at(schedule.bia_deadline(self.decision_on))
-        from datetime import time
-
-        local = datetime.combine(self.day, time(self.hour, self.minute), tzinfo=schedule.ZoneInfo(self.tz))
+        local = datetime.combine(self.day, time(self.hour, self.minute), tzinfo=ZoneInfo(self.tz))
         return local.astimezone(schedule.UTC)
 
     def event_tz(self) -> str:
