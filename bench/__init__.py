@@ -128,17 +128,9 @@ def describe_url(url: str) -> str:
 
 async def prepare(url: str) -> None:
     """Migrations plus the content pack, as ``run`` would have them."""
-    from bot import migrate
-    from bot.db import Database
-    from bot.knowledge.pack import load_pack, read_pack
+    from bot.knowledge.pack import prepare_database
 
-    await migrate.upgrade(url)
-    database = Database(url)
-    try:
-        async with database.session() as session:
-            await load_pack(session, read_pack())
-    finally:
-        await database.dispose()
+    await prepare_database(url)
 
 
 # -- applications ----------------------------------------------------------------------------------------------

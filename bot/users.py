@@ -140,3 +140,13 @@ async def delete_everything(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(User).where(User.id == user_id))
     await session.commit()
     forget(session, user_id, exists=False)
+
+
+async def set_news(session: AsyncSession, user_id: int, on: bool, locale: str) -> None:
+    """Opt in or out of broadcasts. News go out in the language used when subscribing, unless one was picked."""
+    user = await ensure(session, user_id)
+    user.news = on
+    if on and user.locale is None:
+        user.locale = locale
+    await session.commit()
+    forget(session, user_id, exists=True)

@@ -121,14 +121,6 @@ def _cb(draft: EditDraft, action: str) -> str:
     return f"me:{draft.form_id}:{action}"
 
 
-def _pressed(update: Update, context: NavContext) -> tuple[EditDraft, str] | None:
-    draft = context.user_data.get(EDIT)
-    _, form_id, action = update.callback_query.data.split(":", 2)
-    if draft is None or draft.form_id != form_id:
-        return None
-    return draft, action
-
-
 async def _stale(update: Update, context: NavContext) -> int:
     await ack(update, context._("This button is from an older form."))
     return ConversationHandler.END if context.user_data.get(EDIT) is None else None
@@ -326,14 +318,16 @@ async def _publish(update: Update, context: NavContext, draft: EditDraft, change
 
 
 async def on_cancel(update: Update, context: NavContext) -> int:
-    if update.callback_query:
-        if _pressed(update, context) is None:
-            return await _stale(update, context)
-        await ack(update)
+    """/cancel, or the edit form's ✖️ button (routed through ``on_cancel_button``)."""
     context.user_data.pop(EDIT, None)
     context.user_data.pop(CAST, None)
     await show(update, context._("Cancelled. Nothing was published."), new=True)
     return ConversationHandler.END
+
+
+@form_button(EDIT, _stale)
+async def on_cancel_button(update: Update, context: NavContext, _draft: EditDraft, _action: str) -> int:
+    return await on_cancel(update, context)
 
 
 async def on_wrong(update: Update, context: NavContext) -> None:
@@ -633,7 +627,7 @@ def handlers() -> list[BaseHandler]:
             SOURCES: [MessageHandler(text, on_sources)],
             PREVIEW: [CallbackQueryHandler(on_preview, pattern=form + r"(p|again)$")],
         },
-        fallbacks=[CommandHandler("cancel", on_cancel), CallbackQueryHandler(on_cancel, pattern=form + "x$"),
+        fallbacks=[CommandHandler("cancel", on_cancel), CallbackQueryHandler(on_cancel_button, pattern=form + "x$"),
                    MessageHandler(wrong, on_wrong), CallbackQueryHandler(_stale, pattern=r"^me:")],
         conversation_timeout=30 * 60, name="moderation_edit", allow_reentry=True,
     )

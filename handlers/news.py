@@ -26,12 +26,8 @@ async def on_news(update: Update, context: NavContext) -> None:
 
 
 async def on_toggle(update: Update, context: NavContext) -> None:
-    on = update.callback_query.data == "news:on"
-    user = await users.ensure(context.session, update.effective_user.id)
-    user.news = on
-    if on and user.locale is None:
-        user.locale = context.locale  # news go out in the language the person used when subscribing
-    await context.session.commit()
+    await users.set_news(context.session, update.effective_user.id, update.callback_query.data == "news:on",
+                         context.locale)
     await on_news(update, context)
 
 

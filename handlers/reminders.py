@@ -227,15 +227,6 @@ async def start_move(update: Update, context: NavContext) -> int:
 
 # ---- answers -----------------------------------------------------------------------------------------------
 
-def _form_button(update: Update, context: NavContext) -> tuple[service.Draft, str] | None:
-    """The pressed action if the button belongs to the current form; None (after saying so) otherwise."""
-    draft = _draft(context)
-    _, form_id, action = update.callback_query.data.split(":", 2)
-    if draft is None or form_id != draft.form_id:
-        return None
-    return draft, action
-
-
 async def on_stale_form_button(update: Update, context: NavContext) -> int | None:
     await ack(update, context._("This button is from an older form."))
     draft = _draft(context)
@@ -471,14 +462,16 @@ async def on_confirm(update: Update, context: NavContext, draft: service.Draft, 
 
 
 async def on_cancel(update: Update, context: NavContext) -> int:
-    if update.callback_query:
-        if _form_button(update, context) is None:
-            return await on_stale_form_button(update, context)
-        await ack(update)
+    """/cancel, or the form's own ✖️ button (routed through ``on_cancel_button``)."""
     context.user_data.pop(FORM, None)
     await show(update, context._("The form was closed. Nothing was saved."),
                keyboard([[main_menu_button(context)]]), new=update.callback_query is None)
     return ConversationHandler.END
+
+
+@form_button(FORM, on_stale_form_button)
+async def on_cancel_button(update: Update, context: NavContext, _draft: service.Draft, _action: str) -> int:
+    return await on_cancel(update, context)
 
 
 async def on_other_command(update: Update, context: NavContext) -> int:
@@ -615,7 +608,7 @@ def handlers() -> list[BaseHandler]:
     text = filters.TEXT & ~filters.COMMAND
     wrong = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     stale = CallbackQueryHandler(on_stale_form_button, pattern=r"^rf:")
-    cancel = _form("cancel", on_cancel)
+    cancel = _form("cancel", on_cancel_button)
     conversation = ConversationHandler(
         entry_points=[
             CommandHandler("remind", start_form),

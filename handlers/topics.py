@@ -26,7 +26,7 @@ from telegram.ext import Application, BaseHandler, CallbackQueryHandler, Command
 
 from bot.app import NavContext
 from bot.knowledge import service
-from bot.knowledge.pack import ROOT_SLUG, PackError, load_pack, read_pack
+from bot.knowledge.pack import ROOT_SLUG, PackError, load_into
 from bot.knowledge.render import render_answer, render_menu
 from handlers.ui import ack, button, keyboard, show
 
@@ -143,12 +143,10 @@ async def load_content_on_start(application: Application) -> None:
     from bot.app import DB
 
     try:
-        topics = read_pack()
+        report = await load_into(application.bot_data[DB])
     except PackError as exc:
         log.error("content pack refused, keeping stored texts: %d problem(s)\n%s", len(exc.problems), exc)
         return
-    async with application.bot_data[DB].session() as session:
-        report = await load_pack(session, topics)
     log.info("content pack loaded: %s", report.summary())
 
 

@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot import migrate
 from bot.config import Settings
 from bot.db import Database
-from bot.knowledge.pack import load_pack, read_pack
+from bot.knowledge.pack import prepare_database
 from bot.local_api import LocalBotApi
 from bot.logs import apply_floors
 from tests.helpers import Person
@@ -34,16 +33,6 @@ ADMIN_ID = 500_000_001
 def pytest_report_header(config) -> str:
     return f"database backend: {BACKEND}" + (f" ({make_url(PG_URL).render_as_string(hide_password=True)})"
                                              if PG_URL else "")
-
-
-async def _prepare(url: str) -> None:
-    await migrate.upgrade(url)
-    database = Database(url)
-    try:
-        async with database.session() as session:
-            await load_pack(session, read_pack())
-    finally:
-        await database.dispose()
 
 
 async def _pg_admin(sql: str) -> None:
@@ -69,12 +58,12 @@ def template_database(tmp_path_factory) -> str:
         name = f"nav_tpl_{os.getpid()}"
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-        asyncio.run(_prepare(_pg_url(name)))
+        asyncio.run(prepare_database(_pg_url(name)))
         yield name
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = tmp_path_factory.mktemp("template") / "template.db"
-        asyncio.run(_prepare(f"sqlite+aiosqlite:///{path}"))
+        asyncio.run(prepare_database(f"sqlite+aiosqlite:///{path}"))
         yield str(path)
 
 

@@ -331,3 +331,23 @@ def _add_revision(session: AsyncSession, topic_id: int, locale: str, revision: i
         topic_id=topic_id, locale=locale, revision=revision, title=text.title, body=text.body,
         sources=text.sources, reviewed_on=text.reviewed_on, origin=ORIGIN_PACK, author_id=None, created_at=now,
     ))
+
+
+async def load_into(database, directory: Path = PACK_DIR) -> LoadReport:
+    """Read, validate and load the pack into ``database`` (a ``bot.db.Database``); raises PackError."""
+    topics = read_pack(directory)
+    async with database.session() as session:
+        return await load_pack(session, topics)
+
+
+async def prepare_database(url: str) -> LoadReport:
+    """Migrations, then the content pack: the state ``run`` starts from (used by tests and benchmarks)."""
+    from bot import migrate
+    from bot.db import Database
+
+    await migrate.upgrade(url)
+    database = Database(url)
+    try:
+        return await load_into(database)
+    finally:
+        await database.dispose()
