@@ -28,6 +28,7 @@ from bot.context import NavContext
 from bot.knowledge import service
 from bot.knowledge.pack import ROOT_SLUG
 from bot.knowledge.render import render_answer, render_menu
+from bot.reminders import buttons as reminder_buttons
 from handlers.ui import ack, button, keyboard, show
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def main_menu_button(context: NavContext) -> InlineKeyboardButton:
 def _root_extras(context: NavContext) -> list[list[InlineKeyboardButton]]:
     return [
         [button("📚 " + context._("Topics A–Z"), "az:0")],
-        [button("🔔 " + context._("Reminders"), "rem:list"), button("📰 " + context._("News"), "news:menu")],
+        [button("🔔 " + context._("Reminders"), reminder_buttons.LIST), button("📰 " + context._("News"), "news:menu")],
         [button("🌐 Язык / Language", "lang:menu")],
     ]
 
@@ -58,7 +59,7 @@ def screen_markup(context: NavContext, screen: service.Screen) -> InlineKeyboard
     if topic.kind == "answer":
         rows += [[button("➡️ " + link.title, f"t:{link.slug}")] for link in screen.related]
         if topic.remind:
-            rows.append([button("🔔 " + context._("Remind me about this date"), f"rem:new:{topic.remind}")])
+            rows.append([button("🔔 " + context._("Remind me about this date"), reminder_buttons.new(topic.remind))])
     else:
         rows += [[button(link.title, f"t:{link.slug}")] for link in screen.children]
     if topic.slug == ROOT_SLUG:

@@ -297,3 +297,30 @@ async def test_news_opt_in(make_person, database):
     await person.press_data(person.screen, "news:off")
     async with database.session() as session:
         await session.execute(update(User).where(User.id == person.user_id).values(news=False))
+
+
+async def test_a_moderator_removed_mid_form_cannot_publish_or_broadcast(team, database):
+    """The role is checked at every step that changes something, not only where a form starts."""
+    mod, admin = team["moderator"], team["admin"]
+    unknown = (await team["user"].send("/frobnicate"))[-1].text
+    await open_editor(mod, "acis", "en")
+    await press_form(mod, ":a:text")
+    await mod.send("Replaced by someone who is no longer a moderator.")
+    publish = form_button(mod, ":p")  # the preview's "Publish" button, from the open form
+    await mod.send("/broadcast")
+    await mod.send("Новость.")
+    await mod.send("News.")
+    send = form_button(mod, ":go")
+    await admin.send(f"/mod_remove {MODERATOR_ID}")
+
+    after_send = await mod.press_data(mod.last_with_buttons(), send, strict=False)
+    assert "out of date" in after_send[-1].text.lower() or "updated" in after_send[-1].text.lower()
+    after_publish = await mod.press_data(mod.last_with_buttons(), publish, strict=False)
+    assert "Sending" not in after_publish[-1].text and "Published" not in after_publish[-1].text
+    # Typing into a form that was open is the ordinary "unknown command" for a plain user.
+    await mod.send("/edit acis")
+    assert mod.screen.text == unknown
+    async with database.session() as session:
+        texts = (await session.scalars(select(TopicText.body).join(Topic).where(Topic.slug == "acis"))).all()
+        assert not any("no longer a moderator" in body for body in texts)
+        assert await session.scalar(select(func.count()).select_from(Delivery)) == 0

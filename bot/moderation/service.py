@@ -108,6 +108,29 @@ class Change:
     sources: list[dict] | None = None
     reviewed_on: date | None = None
 
+    def applied_to(self, current: TopicText | None) -> tuple[str, str, list[dict]]:
+        """(title, body, sources) as they would be published: the changed fields over the current text."""
+        title = self.title if self.title is not None else (current.title if current else "")
+        body = self.body if self.body is not None else (current.body if current else "")
+        sources = self.sources if self.sources is not None else list(current.sources if current else [])
+        return title, body, sources
+
+
+SOURCE_LINE = re.compile(r"^\s*(.+?)\s*\|\s*(\S+)\s*$")
+
+
+def parse_sources(text: str) -> list[dict] | None:
+    """Sources typed one per line as ``Title | https://…``; None if any line is not like that."""
+    sources = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = SOURCE_LINE.match(line)
+        if not match or not valid_url(match[2]):
+            return None
+        sources.append({"title": match[1][:200], "url": match[2]})
+    return sources
+
 
 async def publish(session: AsyncSession, topic: Topic, locale: str, change: Change, *, author_id: int,
                   expected_revision: int, action: str = "publish") -> TopicText:
