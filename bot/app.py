@@ -19,6 +19,7 @@ from bot.db import Database
 from bot.knowledge.pack import load_on_start
 from bot.moderation.broadcasts import BroadcastFeed
 from bot.outbox import Outbox
+from bot.persistence import DatabasePersistence
 from bot.reminders import service as reminders
 from bot.reminders.outbox import ReminderFeed
 from bot.updates import PerUserUpdateProcessor
@@ -59,6 +60,7 @@ def build_outbox(settings: Settings, database: Database) -> Outbox:
 def build_application(settings: Settings, database: Database | None = None) -> NavigatorApplication:
     """The configured Application with every handler registered. ``run``, ``try``, tests and benchmarks use it."""
     assert settings.token, "build_application needs a token"
+    database = database or Database(settings.database_url)
     application: NavigatorApplication = (
         ApplicationBuilder()
         .application_class(NavigatorApplication)
@@ -70,12 +72,13 @@ def build_application(settings: Settings, database: Database | None = None) -> N
         # Replies to one person are not paced (they answer that person's own tap); 429s are retried. The
         # reminder and broadcast outbox paces itself (bot/outbox.py) with its own Bot instance.
         .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
+        .persistence(DatabasePersistence(database))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.settings = settings
-    application.db = database or Database(settings.database_url)
+    application.db = database
     application.outbox = build_outbox(settings, application.db)
     handlers.register_all(application)
     return application

@@ -57,6 +57,8 @@ class NavigatorApplication(Application):
     async def process_update(self, update: object) -> None:
         try:
             await self._process_update(update)
+            if self.persistence is not None:  # an open form is saved before the next update: a restart keeps it
+                await self.update_persistence()
         finally:
             self.updates_done += 1
 

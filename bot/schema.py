@@ -7,6 +7,7 @@ from bot.db import Base
 from bot.knowledge.models import ContentState, Topic, TopicRevision, TopicText
 from bot.models import User
 from bot.moderation.models import AuditEntry, Broadcast, Delivery, Moderator
+from bot.persistence import FormDraft, FormState
 from bot.reminders.models import Reminder, Subscription
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "Broadcast",
     "ContentState",
     "Delivery",
+    "FormDraft",
+    "FormState",
     "Moderator",
     "Reminder",
     "Subscription",

@@ -15,15 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import utcnow
 from bot.models import User
 from bot.outbox import CLAIMED, PENDING
+from bot.persistence import form_draft
 from bot.reminders import schedule
 from bot.reminders.models import ACTIVE, CANCELLED, FOLLOWUP, KINDS, LEAD, PAUSED, Reminder, Subscription
 
 MAX_SUBSCRIPTIONS = 20  # per person; a relative following a few cases is well inside it
 
 
+@form_draft("reminder")
 @dataclass
 class Draft:
-    """A reminder form being filled in. It lives in memory only; nothing is stored before "confirm"."""
+    """A reminder form being filled in. Nothing is stored as a reminder before "confirm"; the open form itself is
+    kept (``bot.persistence``) so it survives a restart."""
 
     form_id: str
     kind: str | None = None

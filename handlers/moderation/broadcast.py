@@ -106,5 +106,5 @@ def conversation() -> ConversationHandler:
         states={B_RU: [MessageHandler(text, cast_ru)], B_EN: [MessageHandler(text, cast_en)],
                 B_PREVIEW: [CallbackQueryHandler(cast_confirm, pattern=r"^mb:[0-9a-f]{8}:(go|x)$")]},
         fallbacks=[CommandHandler("cancel", on_cancel), MessageHandler(wrong, on_wrong)],
-        conversation_timeout=30 * 60, name="moderation_broadcast", allow_reentry=True,
+        conversation_timeout=30 * 60, name="moderation_broadcast", allow_reentry=True, persistent=True,
     )

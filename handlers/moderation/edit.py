@@ -35,12 +35,14 @@ from bot.knowledge.models import Topic
 from bot.knowledge.render import human_date, render_answer, render_menu
 from bot.moderation import service as moderation
 from bot.moderation.service import Change, Conflict, Invalid
+from bot.persistence import form_draft
 from handlers.moderation.access import CAST, EDIT, reasons, requires
 from handlers.ui import ack, button, form_button, keyboard, show
 
 PICK, LOCALE, ACTION, TEXT, TITLE, SOURCES, PREVIEW = range(7)
 
 
+@form_draft("moderation_edit")
 @dataclass
 class EditDraft:
     form_id: str
@@ -288,5 +290,5 @@ def conversation() -> ConversationHandler:
         },
         fallbacks=[CommandHandler("cancel", on_cancel), CallbackQueryHandler(on_cancel_button, pattern=form + "x$"),
                    MessageHandler(wrong, on_wrong), CallbackQueryHandler(_stale, pattern=r"^me:")],
-        conversation_timeout=30 * 60, name="moderation_edit", allow_reentry=True,
+        conversation_timeout=30 * 60, name="moderation_edit", allow_reentry=True, persistent=True,
     )

@@ -292,5 +292,6 @@ def conversation() -> ConversationHandler:
         conversation_timeout=30 * 60,
         name="reminder_form",
         allow_reentry=True,
+        persistent=True,
     )
     return conversation
