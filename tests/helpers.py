@@ -10,7 +10,7 @@ import asyncio
 import itertools
 from dataclasses import dataclass, field
 
-from bot.local_api import BotMessage, LocalBotApi
+from bot.local_api import BotMessage, InlineAnswer, LocalBotApi
 
 _ids = itertools.count(700_000_001)
 
@@ -54,6 +54,15 @@ class Person:
     async def send_document(self, file_name: str = "passport.pdf") -> list[BotMessage]:
         return await self._handled(
             lambda: self.api.user_sends_document(self.user_id, file_name, language_code=self.language_code))
+
+    async def inline(self, query: str, **kw) -> InlineAnswer:
+        """Type ``@botname <query>`` (``chat_type=`` / ``offset=`` as in ``user_inline_query``); returns the
+        bot's accepted answer once the Application has handled the update."""
+        await self._handled(lambda: self.api.user_inline_query(
+            self.user_id, query, language_code=self.language_code, first_name=self.first_name, **kw))
+        answer = self.api.inline_answer(self.last_result)
+        assert answer is not None, f"the bot did not answer inline query {query!r}"
+        return answer
 
     async def press_data(self, message: BotMessage, data: str, *, strict: bool = True) -> list[BotMessage]:
         """Press ``data`` on ``message``; ``strict=False`` sends a press the message does not (or no longer)

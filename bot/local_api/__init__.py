@@ -6,6 +6,6 @@ Modules: ``validation`` (Telegram's rules), ``state`` (what the server remembers
 
 from .api import LocalBotApi
 from .driver import WaitTimeout
-from .state import BotMessage
+from .state import BotMessage, InlineAnswer
 
-__all__ = ["BotMessage", "LocalBotApi", "WaitTimeout"]
+__all__ = ["BotMessage", "InlineAnswer", "LocalBotApi", "WaitTimeout"]

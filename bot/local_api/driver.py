@@ -14,10 +14,13 @@ from typing import Any
 
 from bot.telegram_html import utf16_len
 
-from .state import BotMessage, BotState, Fault, World
+from .state import BotMessage, BotState, Fault, InlineAnswer, World
 from .validation import BLOCKED, TOKEN_RE, http_reason
 
 __all__ = ["Driver", "WaitTimeout"]
+
+MAX_INLINE_QUERY = 256
+INLINE_CHAT_TYPES = {"sender", "private", "group", "supergroup", "channel", None}
 
 
 class WaitTimeout(TimeoutError, AssertionError):
@@ -155,6 +158,38 @@ class Driver:
         world.notify()
         return cq_id
 
+    def user_inline_query(self, user_id: int, query: str = "", *, offset: str = "",
+                          chat_type: str | None = "private", token: str | None = None, **user_kw: Any) -> str:
+        """Type ``@botname <query>`` in a chat of ``chat_type`` (sender, private, group, supergroup, channel;
+        None as from a secret chat); returns the inline query id. The person need not have talked to the bot."""
+        world = self.world
+        if not world.inline_mode:
+            raise AssertionError("inline mode is off for this bot (set_inline_mode(True), as @BotFather /setinline)")
+        if len(query) > MAX_INLINE_QUERY:
+            raise ValueError(f"Telegram apps send at most {MAX_INLINE_QUERY} characters of an inline query")
+        if chat_type not in INLINE_CHAT_TYPES:
+            raise ValueError(f"chat_type must be one of {sorted(t for t in INLINE_CHAT_TYPES if t)} or None")
+        user = self._user(user_id, **user_kw)
+        bots = self._target_bots(token)
+        query_id = str(5_000_000_000_000 + next(world.ids))
+        payload: dict[str, Any] = {"id": query_id, "from": user, "query": query, "offset": offset}
+        if chat_type:
+            payload["chat_type"] = chat_type
+        world.inline_queries[query_id] = {
+            "bot_id": bots[-1].bot_id, "created": time.monotonic(), "user_id": user_id, "answer": None,
+        }
+        world.add_update(bots[-1], "inline_query", payload)
+        world.notify()
+        return query_id
+
+    def age_inline_query(self, query_id: str, seconds: float) -> None:
+        """Pretend the inline query was sent `seconds` earlier (to test Telegram's answer timeout)."""
+        self.world.inline_queries[query_id]["created"] -= seconds
+
+    def set_inline_mode(self, enabled: bool) -> None:
+        """Turn the bot's inline mode on or off, as @BotFather /setinline does (on by default)."""
+        self.world.inline_mode = enabled
+
     def age_callback(self, cq_id: str, seconds: float) -> None:
         """Pretend the callback query was created `seconds` earlier (to test the 15-minute expiry)."""
         self.world.callbacks[cq_id]["created"] -= seconds
@@ -207,6 +242,18 @@ class Driver:
             return await self.wait_for(lambda: self.callback_answer(cq_id), timeout)
         except WaitTimeout:
             raise WaitTimeout(f"callback query {cq_id} was not answered within {timeout}s") from None
+
+    def inline_answer(self, query_id: str) -> InlineAnswer | None:
+        """The bot's accepted answer to an inline query (None until answerInlineQuery succeeded)."""
+        query = self.world.inline_queries.get(query_id)
+        return query["answer"] if query else None
+
+    async def wait_inline_answer(self, query_id: str, timeout: float = 5.0) -> InlineAnswer:  # noqa: ASYNC109
+        try:
+            return await self.wait_for(lambda: self.inline_answer(query_id), timeout)
+        except WaitTimeout:
+            raise WaitTimeout(f"inline query {query_id} was not answered within {timeout}s; recent calls: "
+                              f"{[c[0] for c in self.world.calls[-10:]]!r}") from None
 
     def _default_bot(self) -> BotState | None:
         bots = self.world.bots

@@ -67,6 +67,40 @@ class BotMessage:
 
 
 @dataclass
+class InlineAnswer:
+    """The bot's validated answer to one inline query, as the person's Telegram app would show it."""
+
+    query_id: str
+    results: list[dict]  # as the bot sent them
+    messages: dict[str, BotMessage]  # result id -> the message posted when the person picks that result
+    cache_time: int
+    is_personal: bool
+    next_offset: str
+    button: dict | None
+
+    @property
+    def ids(self) -> list[str]:
+        return [r["id"] for r in self.results]
+
+    @property
+    def titles(self) -> list[str]:
+        return [str(r.get("title", "")) for r in self.results]
+
+    def result(self, result_id: str) -> dict:
+        for r in self.results:
+            if r["id"] == result_id:
+                return r
+        raise AssertionError(f"no inline result {result_id!r}; ids: {self.ids!r}")
+
+    def message(self, result_id: str) -> BotMessage:
+        """The message that picking ``result_id`` would post (text, entities and buttons, parsed and checked)."""
+        self.result(result_id)
+        if result_id not in self.messages:
+            raise AssertionError(f"inline result {result_id!r} posts no text message")
+        return self.messages[result_id]
+
+
+@dataclass
 class BotState:
     bot_id: int
     token: str
@@ -115,6 +149,8 @@ class World:
         self.chat_messages: dict[int, list[BotMessage]] = {}
         self.cursors: dict[int, int] = {}
         self.callbacks: dict[str, dict] = {}
+        self.inline_queries: dict[str, dict] = {}  # id -> bot_id, created, query..., answer (InlineAnswer)
+        self.inline_mode = True  # as after @BotFather /setinline: people can type @botname <query>
         self.ids = itertools.count(1)  # callback query and file ids
         self.success: Counter[str] = Counter()
         self.faults: list[Fault] = []

@@ -16,6 +16,7 @@ from bot.telegram_html import HtmlEntityError, parse_telegram_html, utf16_len
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+START_PARAM_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 BLOCKED = "Forbidden: bot was blocked by the user"
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the "
@@ -102,15 +103,17 @@ def markup_key(markup: dict | None) -> str:
     return json.dumps(markup, sort_keys=True)
 
 
-def parse_text(params: dict, key: str = "text", empty: str = "message text is empty") -> tuple[str, list[dict],
-                                                                                             str | None]:
-    """Text, entities and parse mode of ``params[key]`` (with ``parse_mode`` and ``entities``), as Telegram
-    reads them: HTML must be Telegram's subset, and the visible text 1–4096 UTF-16 units."""
+def parse_text(
+    params: dict, key: str = "text", *, entities_key: str = "entities", limit: int = MAX_TEXT,
+    empty: str = "message text is empty", too_long: str = "message is too long",
+) -> tuple[str, list[dict], str | None]:
+    """Text, entities and parse mode of ``params[key]`` (with ``parse_mode`` and ``entities_key``), as Telegram
+    reads them: HTML must be Telegram's subset, and the visible text 1–``limit`` UTF-16 units."""
     if params.get(key) is None:
         raise bad(f"{key} is required")
     raw = str(params[key])
     mode = params.get("parse_mode") or None
-    entities = params.get("entities") or []
+    entities = params.get(entities_key) or []
     if mode is not None:
         if mode.lower() == "html":
             try:
@@ -125,9 +128,18 @@ def parse_text(params: dict, key: str = "text", empty: str = "message text is em
         text = raw
     if not text.strip():
         raise bad(empty)
-    if utf16_len(text) > MAX_TEXT:
-        raise bad("message is too long")
+    if utf16_len(text) > limit:
+        raise bad(too_long)
     return text, entities, mode
+
+
+def check_start_parameter(value: Any) -> str:
+    """A deep-link start parameter: 1–64 characters of ``A-Z a-z 0-9 _ -``."""
+    if value is None or value == "":
+        raise bad("START_PARAM_EMPTY")
+    if not isinstance(value, str) or not START_PARAM_RE.fullmatch(value):
+        raise bad("START_PARAM_INVALID")
+    return value
 
 
 def check_markup(markup: Any, *, inline_only: bool = False) -> dict | None:

@@ -91,7 +91,7 @@ async def answer_callback_query(world: World, bot: BotState, params: dict) -> bo
         cq is None or cq["bot_id"] != bot.bot_id or cq["answer"] is not None
         or time.monotonic() - cq["created"] > CALLBACK_TTL
     ):
-        raise bad(QUERY_TOO_OLD)
+        raise ApiError(400, QUERY_TOO_OLD)
     text = params.get("text")
     if text is not None and len(str(text)) > 200:
         raise bad("MESSAGE_TOO_LONG")

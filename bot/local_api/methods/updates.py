@@ -24,7 +24,7 @@ WEBHOOK_RETRY_DELAYS = (0.1, 0.3, 1.0)  # a few quick retries: tests should not 
 async def get_me(world: World, bot: BotState, params: dict) -> dict:
     bot.active = True
     return bot.user | {
-        "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False,
+        "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": world.inline_mode,
         "can_connect_to_business": False, "has_main_web_app": False,
     }
 
