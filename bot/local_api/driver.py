@@ -135,12 +135,16 @@ class Driver:
     def user_presses(self, user_id: int, message_id: int, callback_data: str, *, token: str | None = None,
                      strict: bool = True, **user_kw: Any) -> str:
         """Press an inline button; with strict=True the button must be on that (live) bot message."""
+        return self._press(self._target_bots(token), user_id, user_id, message_id, callback_data, strict, user_kw)
+
+    def _press(self, bots: list[BotState], chat_id: int, user_id: int, message_id: int, callback_data: str,
+               strict: bool, user_kw: dict) -> str:
         world = self.world
-        candidates = [b for b in self._target_bots(token) if (user_id, message_id) in b.messages]
+        candidates = [b for b in bots if (chat_id, message_id) in b.messages]
         if not candidates:
-            raise AssertionError(f"bot message {message_id} not found in chat {user_id}")
+            raise AssertionError(f"bot message {message_id} not found in chat {chat_id}")
         bot = candidates[-1]
-        msg = bot.messages[(user_id, message_id)]
+        msg = bot.messages[(chat_id, message_id)]
         available = [b.get("callback_data") for row in msg.buttons for b in row if "callback_data" in b]
         if strict and (msg.deleted or callback_data not in available):
             raise AssertionError(
@@ -152,7 +156,7 @@ class Driver:
         world.callbacks[cq_id] = {"bot_id": bot.bot_id, "created": time.monotonic(), "answer": None}
         query = {
             "id": cq_id, "from": user, "message": world.message_dict(bot, msg),
-            "chat_instance": f"{bot.bot_id}{user_id}", "data": callback_data,
+            "chat_instance": f"{bot.bot_id}{chat_id}", "data": callback_data,
         }
         world.add_update(bot, "callback_query", query)
         world.notify()

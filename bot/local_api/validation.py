@@ -25,11 +25,12 @@ NOT_MODIFIED = (
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 CALLBACK_TTL = 15 * 60
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 # PTB sends these as JSON-encoded strings inside form data.
 JSON_KEYS = {
     "reply_markup", "entities", "caption_entities", "commands", "scope", "link_preview_options",
     "allowed_updates", "reply_parameters", "results", "button", "menu_button", "media", "options",
-    "explanation_entities", "input_message_content", "rights",
+    "explanation_entities", "input_message_content", "rights", "reaction",
 }
 BUTTON_ACTIONS = (
     "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",

@@ -14,6 +14,7 @@ from typing import Any
 from ..registry import method
 from ..state import BotMessage, BotState, InlineAnswer, World
 from ..validation import (
+    MAX_CAPTION,
     QUERY_TOO_OLD,
     ApiError,
     as_bool,
@@ -27,7 +28,6 @@ from ..validation import (
 
 INLINE_QUERY_TTL = 10.0  # Telegram drops an inline query's answer after about ten seconds
 MAX_RESULTS = 50
-MAX_CAPTION = 1024
 RESULT_TYPES = {
     "article", "photo", "gif", "mpeg4_gif", "video", "audio", "voice", "document", "location", "venue",
     "contact", "game", "sticker",
