@@ -16,6 +16,8 @@ import handlers
 from bot.config import Settings
 from bot.context import NavContext, NavigatorApplication
 from bot.db import Database
+from bot.helpdesk.desk import Desk
+from bot.helpdesk.feed import DeskFeed
 from bot.knowledge.pack import load_on_start
 from bot.moderation.broadcasts import BroadcastFeed
 from bot.outbox import Outbox
@@ -33,22 +35,29 @@ async def _post_init(application: Application) -> None:
     app: NavigatorApplication = application  # type: ignore[assignment]
     await load_on_start(app.db)
     await handlers.on_startup(app)
+    if app.desk is not None:
+        await app.desk.start(app)
     await app.outbox.start(app)
 
 
 async def _post_shutdown(application: Application) -> None:
     app: NavigatorApplication = application  # type: ignore[assignment]
     await app.outbox.stop()
+    if app.desk is not None:
+        await app.desk.stop()
     await app.db.dispose()
 
 
-def build_outbox(settings: Settings, database: Database) -> Outbox:
-    """One outbox engine, fed by reminders and broadcasts, with the retention sweep as its housekeeping."""
+def build_outbox(settings: Settings, database: Database, desk: Desk | None = None) -> Outbox:
+    """One outbox engine, fed by reminders, broadcasts and the help desk, with the retention sweep as its
+    housekeeping."""
     outbox = Outbox(database, token=settings.token, base_url=settings.bot_base_url, rate=settings.send_rate,
                     interval=settings.dispatch_interval, max_attempts=settings.max_attempts,
                     lease=timedelta(seconds=settings.lease_seconds))
     outbox.add_feed(ReminderFeed())
     outbox.add_feed(BroadcastFeed(settings.default_locale))
+    if desk is not None:
+        outbox.add_feed(DeskFeed(desk))
 
     async def retention(session) -> None:
         await reminders.purge_expired(session, settings.retention_days)
@@ -79,7 +88,8 @@ def build_application(settings: Settings, database: Database | None = None) -> N
     )
     application.settings = settings
     application.db = database
-    application.outbox = build_outbox(settings, application.db)
+    application.desk = Desk(database, settings) if settings.helpdesk_chat_id is not None else None
+    application.outbox = build_outbox(settings, application.db, application.desk)
     handlers.register_all(application)
     return application
 

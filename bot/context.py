@@ -28,6 +28,7 @@ from bot.i18n import Translator, locale_for, translator
 from bot.models import User
 
 if TYPE_CHECKING:
+    from bot.helpdesk.desk import Desk
     from bot.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class NavigatorApplication(Application):
     settings: Settings
     db: Database
     outbox: Outbox
+    desk: Desk | None = None  # the volunteers' help desk; None when HELPDESK_CHAT_ID is not set
     #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
     updates_done: int = 0
 
@@ -106,6 +108,10 @@ class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def outbox(self) -> Outbox:
         return self.app.outbox
+
+    @property
+    def desk(self) -> Desk | None:
+        return self.app.desk
 
     @property
     def scope(self) -> UpdateScope:

@@ -4,6 +4,7 @@ Feature models import ``User`` from ``bot.models``; this module imports the feat
 """
 
 from bot.db import Base
+from bot.helpdesk.models import Asker, Ban, DeskDelivery, DeskMessage, Ticket
 from bot.knowledge.models import ContentState, Topic, TopicRevision, TopicText
 from bot.models import User
 from bot.moderation.models import AuditEntry, Broadcast, Delivery, Moderator
@@ -11,16 +12,21 @@ from bot.persistence import FormDraft, FormState
 from bot.reminders.models import Reminder, Subscription
 
 __all__ = [
+    "Asker",
     "AuditEntry",
+    "Ban",
     "Base",
     "Broadcast",
     "ContentState",
     "Delivery",
+    "DeskDelivery",
+    "DeskMessage",
     "FormDraft",
     "FormState",
     "Moderator",
     "Reminder",
     "Subscription",
+    "Ticket",
     "Topic",
     "TopicRevision",
     "TopicText",

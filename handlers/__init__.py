@@ -1,8 +1,11 @@
 """Telegram handlers, one module (or package) per feature. ``register_all`` adds them in the order that matters.
 
 Order (PTB tries groups in ascending order and, within a group, handlers in the order added):
-1. conversations that own free text while they run (reminder form, moderation forms), so their text steps win;
-2. commands and namespaced buttons of each feature;
+0. group chats: the help desk's staff forum goes to the desk only, any other group is left (no other feature ever
+   answers in a group);
+1. conversations that own free text while they run (moderation forms, the help desk's question, the reminder
+   form), so their text steps win;
+2. commands and namespaced buttons of each feature; then a person's free text while a help-desk ticket is open;
 3. the fallbacks: free-text search, media, unknown commands, stale buttons — always last.
 """
 
@@ -11,11 +14,17 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers import errors, fallback, language, menu, moderation, news, privacy, reminders, start, topics
+from handlers.helpdesk import routes as helpdesk
 
 
 def register_all(application: Application) -> None:
-    for module in (moderation, reminders, start, topics, language, privacy, news):
+    application.add_handlers(helpdesk.groups(application))
+    application.add_handlers(moderation.handlers())
+    # Before the reminder form: a stray desk question would reach volunteers, a stray reminder step only errs.
+    application.add_handlers(helpdesk.forms(application))
+    for module in (reminders, start, topics, language, privacy, news):
         application.add_handlers(module.handlers())
+    application.add_handlers(helpdesk.handlers(application))
     application.add_handlers(fallback.handlers())
     application.add_error_handler(errors.on_error)
 
@@ -24,3 +33,4 @@ async def on_startup(application) -> None:
     """What the handlers publish to Telegram once the bot is up: command menus and descriptions."""
     await menu.publish_bot_profile(application, application.settings.default_locale)
     await moderation.publish_team_menus(application)
+    await helpdesk.on_startup(application)

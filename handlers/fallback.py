@@ -11,6 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.context import NavContext
 from bot.knowledge import service
+from handlers.helpdesk.entry import no_answer_rows
 from handlers.topics import main_menu_button, show_main_menu
 from handlers.ui import ack, button, keyboard, show
 
@@ -28,7 +29,7 @@ async def on_text(update: Update, context: NavContext) -> None:
     await show(update, context._(
         "I did not find an answer to that. Try a few other words, or choose your situation in the menu."
     ) + "\n\n" + context._("For a question about your own case, talk to a lawyer: /start → «Free lawyers»."),
-        keyboard([[main_menu_button(context)]]), new=True)
+        keyboard([*no_answer_rows(context), [main_menu_button(context)]]), new=True)
 
 
 async def on_unknown_command(update: Update, context: NavContext) -> None:
