@@ -202,3 +202,34 @@ async def test_a_deleted_topic_is_created_again(desk):  # noqa: F811
     before = len(desk.api.bot_messages(person.user_id))
     await desk.volunteer.post("Да, через вендора учреждения.", thread_id=new.message_thread_id)
     assert "вендора" in (await desk.person_gets(person, before)).text
+
+
+async def test_a_429_from_the_staff_group_delays_only_the_desk(desk):  # noqa: F811
+    desk.api.fail_next("createForumTopic", 429, retry_after=1, chat_id=desk.chat_id)
+    person = desk.person("en")
+    ticket = await ask(person, "Will I get a work permit while my case is pending?")
+    assert f"#{ticket}" in person.screen.text  # the person is answered at once; the question is kept
+    assert desk.api.topics(desk.chat_id) == []
+    other = desk.person("ru")
+    assert "Где вы сейчас?" in (await other.send("/start"))[-1].text  # nobody else waits for the group
+
+    async def posted() -> bool:
+        await desk.desk.housekeeping()  # the job's next run, once Telegram's wait is over
+        return bool(desk.api.topics(desk.chat_id))
+
+    await eventually(posted, limit=15, interval=0.3)
+    assert "work permit" in desk.topic_posts(desk.topic_of(ticket).message_thread_id)[0].text
+
+
+async def test_the_question_form_survives_a_restart(desk, api, settings, database):  # noqa: F811
+    from tests.conftest import start_app, stop_app, with_settings
+
+    person = desk.person("en")
+    await person.send("/ask")
+    await person.press("✅")
+    await stop_app(desk.app)
+    desk.app = await start_app(with_settings(settings, helpdesk_chat_id=desk.chat_id))
+    person.app = desk.volunteer.app = desk.app
+    confirm = (await person.send("Asked across a restart: what is a master hearing?"))[-1]
+    assert "Your question is with the volunteers" in confirm.text
+    assert "across a restart" in desk.topic_posts(desk.api.topics(desk.chat_id)[0].message_thread_id)[0].text
