@@ -191,7 +191,8 @@ class Desk:
             DeskMessage.author.in_((VOLUNTEER, ANSWER)), DeskMessage.state != QUEUED,
             DeskMessage.acknowledged.is_(False))
         rows = await session.scalars(select(Ticket.id).where(Ticket.purged.is_(False), or_(
-            Ticket.id.in_(unposted), Ticket.id.in_(unacknowledged),
+            Ticket.id.in_(unposted) & ((Ticket.status == OPEN) | Ticket.thread_id.is_not(None)),
+            Ticket.id.in_(unacknowledged),
             (Ticket.status == WITHDRAWN) & Ticket.scrubbed.is_(False),
             Ticket.thread_id.is_not(None) & (Ticket.topic_closed != (Ticket.status != OPEN)),
         )).order_by(Ticket.id))
@@ -215,6 +216,8 @@ class Desk:
     async def _post_pending(self, session: AsyncSession, ticket: Ticket) -> None:
         recreated = False
         for _attempt in range(2):
+            if ticket.status != OPEN and ticket.thread_id is None:
+                return  # a closed ticket whose topic is gone is not brought back
             messages = await self._person_messages(session, ticket)
             if not any(m.group_message_id is None and m.text is not None for m in messages):
                 return
@@ -283,7 +286,9 @@ class Desk:
             DeskMessage.state != QUEUED, DeskMessage.acknowledged.is_(False)).order_by(DeskMessage.id))).all()
         for message in pending:
             try:
-                if message.state == DELIVERED:
+                if ticket.thread_id is None:
+                    pass  # the topic was deleted, and the volunteer's message with it
+                elif message.state == DELIVERED:
                     await self._tg("set_message_reaction", message_id=message.group_message_id,
                                    reaction=[ReactionTypeEmoji(posts.REACTION_DELIVERED)])
                 else:
