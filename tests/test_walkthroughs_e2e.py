@@ -160,6 +160,9 @@ async def test_who_denied_you_sends_a_judges_fear_review_away_from_the_bia_appea
 
     [answer] = await person.press_data(question, data_of(question, "t:ij-review-upheld"))
     assert_fear_review_answer(answer, language)
+    # The short version a relative forwards to a detainee's tablet says the same.
+    [short] = await person.press_data(answer, data_of(answer, "ts:ij-review-upheld"))
+    assert NO_BIA_APPEAL[language] in short.text and "justice.gov/eoir/list-pro-bono" in short.text
 
     # Every button on that answer (related topics, back) leads somewhere other than the BIA appeal.
     targets = sorted(topic_targets(answer))
