@@ -62,7 +62,7 @@ def data_of(message, data: str) -> str:
 
 
 @pytest.mark.parametrize(("language", "question", "answer_words"), [
-    ("ru", "Какое", "скорее да, чем нет"),
+    ("ru", "Какое", "более вероятно, чем нет"),
     ("en", "Which", "more likely than not"),
 ])
 async def test_interview_walkthrough_branches_to_the_right_answer(make_person, language, question, answer_words):
