@@ -51,6 +51,21 @@ async def test_a_new_answer_is_reached_from_the_main_menu(make_person, language,
     assert ("не юридическая консультация" if language == "ru" else "not legal advice") in text
     labels = " ".join(screen.button_texts)
     assert ("Назад" in labels) if language == "ru" else ("Back" in labels)
+    # The Russian footer names the sources by their Russian titles.
+    last = PACK[path[-1]].texts[language]
+    assert all((s["title_ru"] if language == "ru" else s["title"]) in text for s in last.sources)
+
+
+@pytest.mark.parametrize(("language", "label", "words"), [
+    ("ru", "Коротко", "+1 800 203 7001"), ("en", "Short version", "+1 800 203 7001")])
+async def test_the_short_version_of_a_new_answer_is_ready_to_forward(make_person, language, label, words):
+    """A relative opens the ORR answer and sends its short version on to a detainee's tablet."""
+    person: Person = make_person(language)
+    [screen] = await person.send("/start child-orr")
+    [short] = await person.press(label, screen)
+    assert short.text.startswith(PACK["child-orr"].texts[language].short)  # then a one-line date/disclaimer tag
+    assert human_date(date(2026, 12, 1), language) in short.text
+    assert words in short.text and not short.buttons and len(PACK["child-orr"].texts[language].short) <= 300
 
 
 async def test_the_new_answers_are_listed_a_to_z(en: Person):
