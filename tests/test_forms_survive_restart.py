@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.knowledge.models import Topic, TopicText
-from bot.persistence import FormState
+from bot.persistence import FormDraft, FormState
 from bot.reminders.models import Subscription
 from handlers.moderation.edit import PREVIEW
 from handlers.reminders.ask import TIME
@@ -47,14 +47,16 @@ class Bot:
                 self.process.kill()
 
 
-async def saved(database, name: str, user_id: int, state: int) -> None:
+async def saved(database, name: str, user_id: int, state: int, draft_holds: str = "") -> None:
     """The form's step is in the database. (The reply goes out a moment before the step is written: a process
     killed in that moment loses this one step, and the person is asked it again.)"""
 
     async def check() -> bool:
         async with database.session() as session:
-            return await session.scalar(select(FormState.state).where(
-                FormState.name == name, FormState.user_id == user_id)) == str(state)
+            step = await session.scalar(select(FormState.state).where(
+                FormState.name == name, FormState.user_id == user_id))
+            draft = await session.scalar(select(FormDraft.data).where(FormDraft.user_id == user_id))
+        return step == str(state) and draft is not None and draft_holds in draft
 
     await eventually(check, limit=20)
 
@@ -138,7 +140,7 @@ async def test_a_moderator_edit_continues_after_the_process_is_killed(api, datab
         await moderator.press(":a:text")
         await moderator.send("ACIS tells you the date of your next hearing. Check it before every hearing.")
         await eventually(lambda: any(d.endswith(":p") for d in moderator.buttons()), limit=30)  # Publish?
-        await saved(database, "moderation_edit", ADMIN_ID, PREVIEW)
+        await saved(database, "moderation_edit", ADMIN_ID, PREVIEW, draft_holds="ACIS tells you the date")
         bot.kill()
         bot.start()
         screen = await moderator.press(":p")
