@@ -205,3 +205,18 @@ async def test_with_the_desk_on_search_offers_a_volunteer(desk):  # noqa: F811
     assert "/ask" in (await person.send("/help"))[-1].text
     consent = (await person.press("🙋", answer))[-1]
     assert "+1 888 351 4024" in consent.text
+
+
+async def test_forged_buttons_touch_nobody_elses_ticket(desk, database):  # noqa: F811
+    owner, attacker = desk.person("en"), desk.person("en")
+    ticket = await ask(owner, "A question someone else will try to close")
+    screen = (await attacker.send("/start"))[-1]
+    for data in (f"dk:cl:{ticket}", f"dk:ok:{ticket}", f"dk:mo:{ticket}", "dk:cl:99999999999999999999",
+                 "dk:cl:١", f"dk:a:{ticket}:bond", "dk:p:0123abcd:1", "dk:f:0123abcd:go"):
+        await attacker.press_data(screen, data, strict=False)
+        answer = attacker.last_answer()
+        assert answer is None or answer["text"] in (None, "This button is out of date."), (data, answer)
+    async with database.session() as session:
+        kept = await session.get(Ticket, ticket)
+    assert kept.status == "open" and not kept.helped
+    assert len(desk.api.bot_messages(owner.user_id)) == 2  # nothing reached the owner
