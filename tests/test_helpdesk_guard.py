@@ -98,7 +98,9 @@ async def test_ban_and_unban_by_ticket_without_learning_who(desk, database):  # 
     thread = desk.topic_of(ticket).message_thread_id
     usage = (await desk.volunteer.post("/ban", thread_id=thread))[-1]
     assert "/ban" in usage.text
+    before = len(desk.api.bot_messages(person.user_id))
     banned = (await desk.volunteer.post("/ban spam and insults", thread_id=thread))[-1]
+    assert f"#{ticket}" in (await desk.person_gets(person, before)).text  # "volunteers closed your question"
     assert f"#{ticket}" in banned.text and "spam and insults" in banned.text
     assert str(person.user_id) not in banned.text
     await eventually(lambda: desk.api.topic(desk.chat_id, thread).closed)
