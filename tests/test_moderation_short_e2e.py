@@ -235,3 +235,25 @@ def test_the_edit_draft_with_a_short_version_and_russian_titles_survives_a_resta
     # A draft saved before this change (no "short" field) still loads.
     old = dumps({"edit_draft": draft}).replace(',"short":"Коротко: «да»."', "")
     assert loads(old)["edit_draft"].short is None
+
+
+async def test_a_new_answer_is_asked_for_its_short_version_and_a_bad_title_is_asked_again(mods, make_person,
+                                                                                          database):
+    mod, _ = mods
+    await mod.send("/topic_add court video-hearing answer")
+    await mod.send("/edit video-hearing")
+    await mod.press_data(mod.screen, form_button(mod, ":l:en"))
+    await mod.send("Hearing by video " + "x" * 80)  # over the 64-character title limit
+    await mod.send("The judge may hold the hearing by video.")
+    assert "Send the new short version" in mod.screen.text
+    [refusal] = await mod.send("y" * 400)
+    assert "400 characters" in refusal.text
+    replies = await mod.send("Ask the court whether your hearing is by video: acis.eoir.justice.gov.")
+    assert "The title must be one line" in replies[-1].text and "unchanged" in replies[-1].text
+    replies = await mod.send("Hearing by video")  # the title step again, then the preview of both
+    assert any(m.text.startswith("Hearing by video\n\nThe judge may hold") for m in replies)
+    assert any(m.text.startswith("Ask the court whether") and m.parse_mode is None for m in replies)
+    await press_form(mod, ":p")
+    row = await text_row(database, "video-hearing", "en")
+    assert (row.title, row.short) == ("Hearing by video",
+                                      "Ask the court whether your hearing is by video: acis.eoir.justice.gov.")

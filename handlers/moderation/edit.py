@@ -11,7 +11,9 @@ stateDiagram-v2
     ACTION --> SHORT: 📋 short version (answers)
     ACTION --> [*]: ✅ still accurate (new revision, today's date)
     TEXT --> PREVIEW: formatted message → Telegram HTML
+    TEXT --> SHORT: a new answer in this language
     TITLE --> PREVIEW
+    TITLE --> TEXT: a new text in this language
     SOURCES --> PREVIEW: "English | Русское | https://…" per line
     SHORT --> PREVIEW: plain text ≤ 300 characters
     PREVIEW --> [*]: publish (refused if someone published meanwhile)

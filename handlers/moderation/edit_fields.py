@@ -24,7 +24,9 @@ from handlers.ui import button, keyboard, show
 
 # Persisted as numbers: new states go at the end, so a form open across a deploy keeps its step.
 PICK, LOCALE, ACTION, TEXT, TITLE, SOURCES, PREVIEW, SHORT = range(8)
-FIELD_STATES = {"text": TEXT, "title": TITLE, "sources": SOURCES, "short": SHORT}
+# After a refused preview, the step that takes the field the first problem is about.
+PROBLEM_STATES = {"empty_title": TITLE, "bad_title": TITLE, "bad_html": TEXT, "empty_body": TEXT, "too_long": TEXT,
+                  "bad_link": TEXT, "bad_source": SOURCES}
 
 
 @form_draft("moderation_edit")
@@ -77,6 +79,10 @@ async def ask_field(update: Update, context: NavContext, draft: EditDraft, actio
     current = await moderation.current_text(context.session, topic, draft.locale)
     if current is not None and current.short:  # the published one, as a plain message to copy and change
         await update.effective_chat.send_message(current.short, disable_web_page_preview=True)
+    return await ask_short(update, context)
+
+
+async def ask_short(update: Update, context: NavContext) -> int:
     await show(update, context._(
         "Send the new short version: plain text, at most {limit} characters — the one next step, with the number "
         "or site. People forward or dictate it to a detainee as it is, so no bold, italic or links.",
@@ -90,6 +96,10 @@ async def on_text(update: Update, context: NavContext) -> int:
     # Telegram's entities (bold, italic, links…) become Telegram HTML; plain "<" typed by hand is escaped.
     draft.body = update.effective_message.text_html
     draft.fields.append("text")
+    if draft.expected_revision == 0 and draft.short is None:  # a new answer in this language needs one too
+        topic = await topic_of(context, draft)
+        if topic is not None and topic.kind == "answer":
+            return await ask_short(update, context)
     return await preview(update, context, draft)
 
 
@@ -154,7 +164,7 @@ async def preview(update: Update, context: NavContext, draft: EditDraft) -> int:
     if problems:
         await show(update, reasons(context, problems) + "\n\n" + context._("The published text is unchanged."),
                    new=True)
-        return FIELD_STATES.get(draft.fields[-1] if draft.fields else "", ACTION)
+        return PROBLEM_STATES.get(problems[0], ACTION)
     chat = update.effective_chat
     await chat.send_message("👁 " + context._("Preview — exactly as people will see it:"))
     today = utcnow().date()  # publishing stamps today's review date
