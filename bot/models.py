@@ -30,8 +30,10 @@ class User(Base):
 
 # Feature tables live beside their feature; importing them here registers them on Base.metadata.
 from bot.knowledge.models import ContentState, Topic, TopicRevision, TopicText  # noqa: E402
+from bot.knowledge.questions import TopicQuestion  # noqa: E402
 from bot.moderation.models import AuditEntry, Broadcast, Delivery, Moderator  # noqa: E402
 from bot.reminders.models import Reminder, Subscription  # noqa: E402
+from bot.search.models import SearchGap, SearchSynonym, TopicRead  # noqa: E402
 
 __all__ = [
     "AuditEntry",
@@ -40,8 +42,12 @@ __all__ = [
     "Delivery",
     "Moderator",
     "Reminder",
+    "SearchGap",
+    "SearchSynonym",
     "Subscription",
     "Topic",
+    "TopicQuestion",
+    "TopicRead",
     "TopicRevision",
     "TopicText",
     "User",
