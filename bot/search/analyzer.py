@@ -12,14 +12,14 @@ The same function analyses the texts and the queries, so both sides always agree
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pymorphy3
 import snowballstemmer
 import yaml
 
-from bot.search.text import script, tokens
+from bot.search.text import latin_to_cyrillic, script, tokens
 
 SYNONYMS_FILE = Path(__file__).resolve().parent / "synonyms.yaml"
 
@@ -30,7 +30,8 @@ RU_STOP = frozenset("""
 оно от по под при про с со так также такой там то тогда тоже только тот ты у уже хотя что чтобы чей это этот
 я себя свой весь сам который мочь можно нужно нужный сказать подсказать пожалуйста спасибо привет здравствуйте
 добрый день вечер утро ребята подскажите подсказка нибудь очень просто вообще
-теперь сейчас ещё потом почему зачем сколько куда откуда быть бывать делать сделать
+теперь сейчас ещё потом почему зачем сколько куда откуда быть бывать делать сделать сей пора много мало раз
+всего вдруг наверное тут может точно ладно блин вроде какой-то здравствуй хотеть знать понять понимать
 """.split())
 EN_STOP = frozenset(snowballstemmer.stemmer("english").stemWords("""
 a about after again all am an and any are as at be been before being both but by can could did do does doing
@@ -38,7 +39,7 @@ down during each few for from further had has have having he her here hers him h
 just me more most my no nor not now of off on once only or other our out over own same she should so some such
 than that the their them then there these they this those through to too under until up very was we were what
 when where which while who whom why will with would you your yours please hi hello thanks thank anyone someone
-know need tell me get got let lets want wanna gonna can't cannot dont don't im i'm
+know need tell me get another other also still got let lets want wanna gonna can't cannot dont don't im i'm
 """.split()))
 
 _morph = pymorphy3.MorphAnalyzer()
@@ -74,6 +75,14 @@ def ru_common_word(word: str) -> bool:
     return ru_known(word) and not any(_PERSONAL_TAGS & p.tag.grammemes for p in _morph.parse(word))
 
 
+@functools.lru_cache(maxsize=50_000)
+def ru_noun_like(word: str) -> bool:
+    """A noun (in its likeliest reading), or a word the dictionary does not know (slang, English in Cyrillic)."""
+    if not ru_known(word):
+        return True
+    return _morph.parse(word)[0].tag.POS == "NOUN"
+
+
 @functools.lru_cache(maxsize=200_000)
 def en_stem(word: str) -> str:
     return _english.stemWord(word)
@@ -100,10 +109,13 @@ class Synonyms:
     words: dict[str, str]
     phrases: dict[tuple[str, ...], str]
     longest: int
+    prefixes: frozenset[tuple[str, ...]] = frozenset()  # every beginning of a phrase, for a quick search
+    surface: dict[str, str] = field(default_factory=dict)  # single words as written in the table → concept
 
     @classmethod
     def from_groups(cls, groups: list[list[str]]) -> Synonyms:
         words: dict[str, str] = {}
+        surface: dict[str, str] = {}
         phrases: dict[tuple[str, ...], str] = {}
         for group in groups:
             if not group:
@@ -112,12 +124,15 @@ class Synonyms:
             for entry in group:
                 if str(entry).startswith("@"):
                     continue
-                terms = tuple(word_term(t) for t in tokens(str(entry)))
+                written = tokens(str(entry))
+                terms = tuple(word_term(t) for t in written)
                 if len(terms) == 1:
                     words.setdefault(terms[0], concept)
+                    surface.setdefault(written[0], concept)
                 elif terms:
                     phrases.setdefault(terms, concept)
-        return cls(words, phrases, max((len(p) for p in phrases), default=1))
+        prefixes = frozenset(p[:i] for p in phrases for i in range(1, len(p)))
+        return cls(words, phrases, max((len(p) for p in phrases), default=1), prefixes, surface)
 
     def concept(self, term: str) -> str:
         return self.words.get(term, term)
@@ -139,13 +154,57 @@ class Synonyms:
 
 
 def load_synonym_groups(path: Path = SYNONYMS_FILE) -> list[list[str]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return [[str(x) for x in group] for group in data if isinstance(group, list)]
+    return [list(group) for group in _synonym_file(path, path.stat().st_mtime_ns)]
 
 
-def document_terms(text: str, synonyms: Synonyms) -> list[str]:
-    """Terms of a text for the index: words (synonyms replaced) plus the concepts of the phrases found."""
-    raw = [word_term(t) for t in tokens(text)]
-    out = [synonyms.concept(t) for t in raw if not is_stop(t)]
-    out.extend(concept for _, _, concept in synonyms.phrase_spans(raw))
+@functools.lru_cache(maxsize=4)
+def _synonym_file(path: Path, _mtime: int) -> tuple[tuple[str, ...], ...]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or []
+    return tuple(tuple(str(x) for x in group) for group in data if isinstance(group, list))
+
+
+@functools.lru_cache(maxsize=50_000)
+def translit_term(token: str) -> str:
+    """The Russian term a Latin word spells: the lemma of its first reading that is a dictionary word ("zalog" →
+    залог), else the stem of its usual reading ("detenshena" → детеншен)."""
+    if script(token) != "lat":
+        return word_term(token)
+    variants = latin_to_cyrillic(token)
+    for variant in variants:
+        if ru_known(variant):
+            return ru_lemma(variant)
+    return ru_lemma(variants[0])
+
+
+@functools.lru_cache(maxsize=200_000)
+def ru_lemmas(word: str) -> tuple[str, ...]:
+    """The distinct lemmas of a Russian word's likely readings ("перешли" → переслать, перейти), most likely first."""
+    if not ru_known(word):
+        return (ru_lemma(word),)
+    out: list[str] = []
+    for parse in _morph.parse(word)[:4]:
+        lemma = parse.normal_form.replace("ё", "е")
+        if lemma not in out and (not out or parse.score >= 0.05):
+            out.append(lemma)
+    return tuple(out[:3])
+
+
+def document_terms(text: str, synonyms: Synonyms, *, translit: bool = False, phrases_replace: bool = False
+                   ) -> list[str]:
+    """Terms of a text for the index: words (synonyms replaced) plus the concepts of the phrases found.
+
+    ``translit``: the text is Russian written in Latin letters (an alternative question typed the way people
+    type, "zalog iz detenshena"): words that spell Russian words count as those words.
+    ``phrases_replace``: a phrase's words give way to its concept, as they do in a query (for single questions).
+    """
+    words = tokens(text)
+    raw = [translit_term(t) for t in words] if translit else [word_term(t) for t in words]
+    spans = synonyms.phrase_spans(raw)
+    if phrases_replace and spans:
+        inside = {i for start, end, _ in spans for i in range(start, end)}
+        out = [synonyms.concept(t) for i, t in enumerate(raw) if i not in inside and not is_stop(t)]
+    else:
+        out = [synonyms.concept(t) for t in raw if not is_stop(t)]
+    out.extend(concept for _, _, concept in spans)
     return out

@@ -9,23 +9,43 @@ distribution of the labelled set (tests/search_eval.yaml, training part only; be
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
-from bot.search.analyzer import Synonyms, load_synonym_groups, ru_known
+from bot.search.analyzer import Synonyms, load_synonym_groups, ru_noun_like
 from bot.search.index import Document, Index, Params
 from bot.search.query import QueryAnalyzer, Reading
 from bot.search.text import script, strip_html
 
 CONFIDENT, UNSURE, NONE = "confident", "unsure", "none"
+UNKNOWN_NOUN, UNKNOWN_OTHER, UNKNOWN_LATIN = 0.8, 0.4, 0.6
 
 
 @dataclass(frozen=True)
 class Bands:
-    confident: float = 0.5
-    unsure: float = 0.25
+    confident: float = 0.68
+    unsure: float = 0.63
     # A confident answer also needs this lead over the runner-up (share of the top score).
-    margin: float = 0.15
+    margin: float = 0.2
+
+
+# A logistic model of "the first topic shown is a right one", over a few features of the ranking (see
+# ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
+MODEL = {"bias": -2.9, "covered": 0.5, "unit": 1.8, "known_share": 1.9, "margin": 0.5, "evidence": 1.4,
+         "positions": 0.3, "intent": 1.6, "missing": -0.8}
+
+
+def model_inputs(features: dict[str, float]) -> dict[str, float]:
+    return {"covered": features["covered"], "unit": features["unit"], "known_share": features["known_share"],
+            "margin": features["margin"], "evidence": min(1.0, features["evidence"] / 10),
+            "positions": min(1.0, features["positions"] / 10), "intent": features["intent"],
+            "missing": features["missing"]}
+
+
+def confidence(features: dict[str, float], model: dict[str, float] = MODEL) -> float:
+    z = model["bias"] + sum(model[k] * v for k, v in model_inputs(features).items())
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @dataclass(frozen=True)
@@ -80,8 +100,10 @@ class Engine:
     """Built once per content version; thread-safe for reading."""
 
     def __init__(self, documents: list[Document], extra_synonyms: list[list[str]] | None = None,
-                 params: Params | None = None, bands: Bands | None = None) -> None:
+                 params: Params | None = None, bands: Bands | None = None,
+                 model: dict[str, float] | None = None) -> None:
         params, bands = params or Params(), bands or Bands()
+        self.model = model or MODEL
         groups = load_synonym_groups() + list(extra_synonyms or [])
         self.synonyms = Synonyms.from_groups(groups)
         self.index = Index(documents, self.synonyms, params)
@@ -90,17 +112,15 @@ class Engine:
         self.by_slug = {d.slug: d for d in documents}
 
     def search(self, query: str, locale: str, limit: int = 5) -> Result:
-        best: tuple[float, Reading, dict[int, float]] | None = None
+        best = None
         for reading in self.analyzer.readings(query):
-            scores = self.index.score([p.candidates for p in reading.positions], locale)
-            top = max(scores.values(), default=0.0) * reading.weight
-            if best is None or top > best[0]:
-                best = (top, reading, scores)
+            ranked, features = self._rank(reading, locale)
+            features["confidence"] *= reading.weight
+            if best is None or features["confidence"] > best[0]:
+                best = (features["confidence"], reading, ranked, features)
         assert best is not None
-        _, reading, scores = best
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.index.documents[kv[0]].slug))
-        hits = [Hit(self.index.documents[d].slug, s * reading.weight) for d, s in ranked[:limit]]
-        features = self._features(reading, ranked)
+        _, reading, ranked, features = best
+        hits = [Hit(self.index.documents[d].slug, s) for d, s in ranked[:limit]]
         confidence = features["confidence"]
         if not hits or confidence < self.bands.unsure:
             band = NONE
@@ -111,27 +131,50 @@ class Engine:
         unmatched = [p.lemma for p in reading.positions if not p.known and p.countable] if band == NONE else []
         return Result(band, hits if band != NONE else [], confidence, features, unmatched)
 
-    def _features(self, reading: Reading, ranked: list[tuple[int, float]]) -> dict[str, float]:
+    def _rank(self, reading: Reading, locale: str) -> tuple[list[tuple[int, float]], dict[str, float]]:
+        index, params = self.index, self.index.params
         positions = reading.positions
-        ceiling = sum(self.index.ceiling(p.candidates) for p in positions)
         unknown = [p for p in positions if not p.known]
-        # Words no topic contains still mean something; a real word the texts never use weighs like a rare term.
         unknown_weight = sum(self._unknown_weight(p.word) for p in unknown)
+        scores = index.score([p.candidates for p in positions], locale, unknown_weight)
+        ceiling = scores.ceiling
+        combined = {}
+        for doc in set(scores.bm25) | set(scores.units):
+            share = scores.bm25.get(doc, 0.0) / ceiling if ceiling else 0.0
+            combined[doc] = share + params.unit * scores.units.get(doc, 0.0)
+        ranked = sorted(combined.items(), key=lambda kv: (-kv[1], index.documents[kv[0]].slug))
+        top = ranked[0][0] if ranked else None
         s1 = ranked[0][1] if ranked else 0.0
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0
-        covered = s1 / ceiling if ceiling else 0.0
-        known_share = ceiling / (ceiling + unknown_weight) if ceiling + unknown_weight else 0.0
-        margin = (s1 - s2) / s1 if s1 else 0.0
-        confidence = covered * known_share ** 0.5
-        return {"s1": s1, "s2": s2, "ceiling": ceiling, "covered": covered, "known_share": known_share,
-                "margin": margin, "positions": len(positions), "unknown": len(unknown), "confidence": confidence}
+        known = scores.known_weight
+        features = {
+            "covered": scores.bm25.get(top, 0.0) / ceiling if ceiling and top is not None else 0.0,
+            "unit": scores.units.get(top, 0.0) if top is not None else 0.0,
+            "known_share": known / (known + unknown_weight) if known else 0.0,
+            "margin": (s1 - s2) / s1 if s1 else 0.0,
+            "positions": float(len(positions)),
+            "unknown": float(len(unknown)),
+            # How much evidence the top topic has: the summed rarity of the query words it contains. One common
+            # word ("дела", "court") is not enough to open an answer, however well it matches.
+            "evidence": scores.matched.get(top, 0.0) if top is not None else 0.0,
+            # Share of the whole query (unknown words included) found in the top topic's titles and questions.
+            "intent": scores.intent.get(top, 0.0) / scores.query_weight if scores.query_weight else 0.0,
+            # The rarest query word the top topic does not contain (unknown words count as very rare).
+            "missing": max([w for w, docs in zip(scores.position_weights, scores.position_docs, strict=True)
+                            if top not in docs] + [self._unknown_weight(p.word) for p in unknown] + [0.0])
+                       / index.max_idf,
+        }
+        features["confidence"] = confidence(features, self.model)
+        return ranked, features
 
     def _unknown_weight(self, word: str) -> float:
+        """A word no topic contains means the question may be about something else: a noun (or a word the
+        dictionary does not know) weighs like a rare term, other words half that."""
         kind = script(word)
-        if kind == "cyr" and ru_known(word):
-            return self.index.max_idf * (self.index.params.k1 + 1) * 0.5
-        if kind in ("cyr", "lat") and len(word) >= 4:
-            return self.index.max_idf * (self.index.params.k1 + 1) * 0.3
+        if kind == "cyr":
+            return self.index.max_idf * (UNKNOWN_NOUN if ru_noun_like(word) else UNKNOWN_OTHER)
+        if kind in ("lat", "mixed") and len(word) >= 2:
+            return self.index.max_idf * UNKNOWN_LATIN
         return 0.0
 
 

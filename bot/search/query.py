@@ -12,12 +12,13 @@ that gives Russian words; the reading that scores best wins.
 
 from __future__ import annotations
 
-import itertools
+import functools
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.search.analyzer import en_stem, is_stop, ru_common_word, ru_known, ru_lemma
+from bot.search.analyzer import en_stem, is_stop, ru_common_word, ru_known, ru_lemma, ru_lemmas
 from bot.search.index import Index
 from bot.search.text import (
     cyrillic_to_latin,
@@ -37,6 +38,11 @@ LAYOUT = 0.95  # a whole query read through the other keyboard layout
 FUZZY = 0.7
 FUZZY_MIN_LETTERS = 5
 FUZZY_CUTOFF = 80.0
+FUZZY_CUTOFF_LONG = 75.0
+SENTENCE = 0.95  # one sentence of a long question, read alone
+STORY_POSITIONS = 6
+MAX_SENTENCES = 12
+_SENTENCES = re.compile(r"[.!?;\n]+\s*|,\s+(?=(?:но|а|и|что|как|где|куда|почему|можно|помогите|подскажите|but|and|how|what|where|can|is|so)\b)")
 
 
 @dataclass
@@ -57,22 +63,23 @@ class Reading:
     weight: float  # 1.0, or LAYOUT for a re-typed reading
 
 
-def _readings_of_word(token: str) -> list[tuple[str, float]]:
+@functools.lru_cache(maxsize=100_000)
+def _readings_of_word(token: str) -> tuple[tuple[str, float], ...]:
     """The word's own terms before synonyms: [(raw term, weight)], the usual reading first."""
     kind = script(token)
     if kind == "cyr":
-        out = [(ru_lemma(token), 1.0)]
+        out = [(lemma, 1.0) for lemma in ru_lemmas(token)]
         for latin in cyrillic_to_latin(token, limit=6):
             out.append((en_stem(latin), TRANSLIT))
-        return out
+        return tuple(out)
     if kind == "lat":
         out = [(en_stem(token), 1.0)]
         variants = latin_to_cyrillic(token)
         known = [v for v in variants if ru_known(v)]
         for v in (known[:2] or variants[:1]):
             out.append((ru_lemma(v), TRANSLIT if v in known else TRANSLIT * 0.9))
-        return out
-    return [(token, 1.0)]
+        return tuple(out)
+    return ((token, 1.0),)
 
 
 class QueryAnalyzer:
@@ -86,7 +93,8 @@ class QueryAnalyzer:
         key = (term, vocab)
         found = self._fuzzy_cache.get(key)
         if found is None:
-            matches = process.extract(term, self._keys[vocab], scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
+            cutoff = FUZZY_CUTOFF if len(term) <= 6 else FUZZY_CUTOFF_LONG  # two slips in a long word
+            matches = process.extract(term, self._keys[vocab], scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
             found = tuple((match, score / 100.0) for match, score, _ in matches)
             if len(self._fuzzy_cache) > 50_000:
                 self._fuzzy_cache.clear()
@@ -96,6 +104,11 @@ class QueryAnalyzer:
     def readings(self, query: str) -> list[Reading]:
         text = normalise(query[:MAX_QUERY_CHARS])
         readings = [Reading(self._positions(text), 1.0)]
+        # A long story: each sentence is also read alone, since the question is usually one of them.
+        sentences = [x for x in _SENTENCES.split(text) if len(tokens(x)) >= 2]
+        if len(sentences) > 1 and len(readings[0].positions) > STORY_POSITIONS:
+            for sentence in sentences[:MAX_SENTENCES]:
+                readings.append(Reading(self._positions(sentence), SENTENCE))
         if latin_share(text) >= 0.6:
             converted = layout_to_ru(text)
             words = [w for w in tokens(converted) if len(w) > 1]
@@ -114,20 +127,27 @@ class QueryAnalyzer:
         words = tokens(text)[: MAX_POSITIONS * 2]
         raw = [_readings_of_word(w) for w in words]
         # Phrases from the synonym table, over any reading of each word ("kredibl fir" → кредибл фир → @cfi).
+        found: list[tuple[int, int, str]] = []  # (start, end, concept)
+        for start in range(len(words)):
+            # Grow every reading of the words from ``start`` while it is still the beginning of a phrase.
+            frontier: list[tuple[str, ...]] = [(t,) for t, _ in raw[start][:4] if (t,) in synonyms.prefixes]
+            end = start + 1
+            while frontier and end < len(words):
+                grown = []
+                for prefix in frontier:
+                    for t, _ in raw[end][:4]:
+                        candidate = (*prefix, t)
+                        if candidate in synonyms.phrases:
+                            found.append((start, end + 1, synonyms.phrases[candidate]))
+                        if candidate in synonyms.prefixes:
+                            grown.append(candidate)
+                frontier, end = grown[:16], end + 1
         taken = [False] * len(words)
         phrase_at: dict[int, tuple[int, str]] = {}
-        for size in range(synonyms.longest, 1, -1):
-            for start in range(len(words) - size + 1):
-                if any(taken[start:start + size]):
-                    continue
-                options = [[t for t, _ in raw[i][:4]] for i in range(start, start + size)]
-                for combo in itertools.islice(itertools.product(*options), 64):
-                    concept = synonyms.phrases.get(combo)
-                    if concept:
-                        phrase_at[start] = (start + size, concept)
-                        for i in range(start, start + size):
-                            taken[i] = True
-                        break
+        for start, end, concept in sorted(found, key=lambda f: (f[0] - f[1], f[0])):  # longest first
+            if not any(taken[start:end]):
+                phrase_at[start] = (end, concept)
+                taken[start:end] = [True] * (end - start)
         positions: list[Position] = []
         i = 0
         while i < len(words) and len(positions) < MAX_POSITIONS:
@@ -168,11 +188,11 @@ class QueryAnalyzer:
             if term in index.terms and weight > candidates.get(term, 0.0):
                 candidates[term] = weight
         kind = script(word)
-        if not candidates and stop_reading:
-            return None  # "kak", "v", "na": a transliterated function word
+        if stop_reading and (not candidates or len(word) <= 3):
+            return None  # "kak", "v", "na", "iz": a transliterated function word
         if not any(w >= 1.0 for w in candidates.values()) and len(word) >= FUZZY_MIN_LETTERS:
-            # Typos: the closest words the index knows, for the word itself and for its transliteration.
-            for raw, weight in readings[:3]:
+            # Typos: the closest words the index knows, for the word as typed, its lemma and its transliteration.
+            for raw, weight in ((word, 1.0), *readings[:3]):
                 vocab = script(raw)
                 if vocab not in index.vocab:
                     continue

@@ -5,6 +5,7 @@ Everything here is pure string work (no dictionaries): the analyzer decides whic
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -17,8 +18,13 @@ _CYR = re.compile(r"[а-я]")
 _LAT = re.compile(r"[a-z]")
 
 
+_NEEDS_UNICODE_WORK = re.compile(r"[\u0300-\u036f\u2100-\u214f\ufb00-\ufb4f\uff00-\uffef]")
+
+
 def normalise(text: str) -> str:
     """Lower case, ё → е, compatibility forms folded (full-width letters, ligatures), combining marks dropped."""
+    if not _NEEDS_UNICODE_WORK.search(text):  # the usual case: plain Latin and Cyrillic
+        return text.casefold().replace("ё", "е")
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
     # Stress marks and other combining characters people paste from dictionaries go; й and ё keep their marks.
     text = "".join(ch for ch in text if not unicodedata.combining(ch) or ch in "\u0306\u0308")
@@ -49,7 +55,8 @@ def script(token: str) -> str:
 
 
 def latin_share(text: str) -> float:
-    letters = [ch for ch in normalise(text) if ch.isalpha()]
+    """Share of Latin letters among the letters of a (normalised) text."""
+    letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return 0.0
     return sum(1 for ch in letters if "a" <= ch <= "z") / len(letters)
@@ -58,8 +65,11 @@ def latin_share(text: str) -> float:
 # --- Wrong keyboard layout: Russian typed with the English (QWERTY) layout on, and back -------------------------
 _EN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
 _RU_KEYS = "йцукенгшщзхъфывапролджэячсмитьбюё"
-_TO_RU = str.maketrans(_EN_KEYS + _EN_KEYS.upper() + '{}:"<>~', _RU_KEYS + _RU_KEYS.upper() + "ХЪЖЭБЮЁ")
-_TO_EN = str.maketrans(_RU_KEYS + _RU_KEYS.upper(), _EN_KEYS + _EN_KEYS.upper())
+_TO_RU = str.maketrans({**dict(zip(_EN_KEYS, _RU_KEYS, strict=True)),
+                        **{e.upper(): r.upper() for e, r in zip(_EN_KEYS, _RU_KEYS, strict=True) if e.isalpha()},
+                        **dict(zip('{}:"<>~', "ХЪЖЭБЮЁ", strict=True))})
+_TO_EN = str.maketrans({**dict(zip(_RU_KEYS, _EN_KEYS, strict=True)),
+                        **{r.upper(): e.upper() for e, r in zip(_EN_KEYS, _RU_KEYS, strict=True) if e.isalpha()}})
 
 
 def layout_to_ru(text: str) -> str:
@@ -109,17 +119,7 @@ def _variants(word: str, table: dict[str, tuple[str, ...]], keys: list[str], lim
 
     Characters the table does not know are kept as they are.
     """
-    pieces: list[tuple[str, ...]] = []
-    i = 0
-    while i < len(word):
-        for key in keys:
-            if word.startswith(key, i):
-                pieces.append(table[key])
-                i += len(key)
-                break
-        else:
-            pieces.append((word[i],))
-            i += 1
+    pieces = [table.get(piece, (piece,)) for piece in _PIECES[id(table)].findall(word)]
     # Enumerate in order of "how many non-default readings", so the usual reading comes first and a long word
     # cannot blow up: at most ``limit`` variants, each with at most two unusual readings.
     out: list[str] = ["".join(p[0] for p in pieces)]
@@ -136,11 +136,18 @@ def _variants(word: str, table: dict[str, tuple[str, ...]], keys: list[str], lim
     return out
 
 
-def latin_to_cyrillic(word: str, limit: int = 24) -> list[str]:
+# Longest match first: one regular expression per table, its keys longest first, then any single character.
+_PIECES = {id(table): re.compile("|".join(re.escape(k) for k in keys) + "|.", re.DOTALL)
+           for table, keys in ((_LAT_TO_CYR, _LAT_KEYS), (_CYR_TO_LAT, _CYR_KEYS))}
+
+
+@functools.lru_cache(maxsize=100_000)
+def latin_to_cyrillic(word: str, limit: int = 24) -> tuple[str, ...]:
     """'ubezhishche' → ['убежище', …]: readings of a transliterated Russian word, the usual one first."""
-    return _variants(word, _LAT_TO_CYR, _LAT_KEYS, limit)
+    return tuple(_variants(word, _LAT_TO_CYR, _LAT_KEYS, limit))
 
 
-def cyrillic_to_latin(word: str, limit: int = 12) -> list[str]:
+@functools.lru_cache(maxsize=100_000)
+def cyrillic_to_latin(word: str, limit: int = 12) -> tuple[str, ...]:
     """'пермит' → ['permit', …]: readings of an English word written in Cyrillic letters."""
-    return _variants(word, _CYR_TO_LAT, _CYR_KEYS, limit)
+    return tuple(_variants(word, _CYR_TO_LAT, _CYR_KEYS, limit))
