@@ -298,7 +298,7 @@ def tune(documents: list[Document], cases: list[Case]) -> None:
                 opened = sum(1 for c, m, a, r in rows if a and r and c >= confident and m >= margin)
                 if wrong / len(rows) > 0.025 or none_ok / n_none < 0.9:
                     continue
-                choices.append(((-lost, opened, -unsure), unsure, confident, margin, none_ok, lost, wrong, opened))
+                choices.append(((-lost, none_ok, opened, -wrong), unsure, confident, margin, none_ok, lost, wrong, opened))
     choices.sort(reverse=True)
     print(f"\nband thresholds (training; {n_none} without an answer): wrong confident ≤ 2.5%, none handled ≥ 90%")
     for choice in choices[:8]:

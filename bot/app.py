@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import LOCALES, N_, RUSSIAN_FAMILY, Translator, locale_for, translator
 from bot.models import User
+from bot.search.service import Search
 from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
 class NavigatorApplication(Application):
     #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
     updates_done: int = 0
+    #: Free-text search; created in ``build_application``, built in post_init (handlers/search.py).
+    search: Search
 
     async def process_update(self, update: object) -> None:
         try:
@@ -194,6 +197,7 @@ def build_application(settings: Settings, database: Database | None = None) -> A
     )
     application.bot_data[SETTINGS] = settings
     application.bot_data[DB] = database or Database(settings.database_url)
+    application.search = Search()
     register_all(application)
     return application
 

@@ -50,7 +50,7 @@ from bot.knowledge.render import human_date, render_answer, render_menu
 from bot.moderation import broadcasts
 from bot.moderation import service as moderation
 from bot.moderation.service import ADMIN, Change, Conflict, Invalid
-from handlers import fallback
+from handlers import fallback, search
 from handlers.ui import ack, button, form_button, keyboard, show
 
 PICK, LOCALE, ACTION, TEXT, TITLE, SOURCES, PREVIEW = range(7)
@@ -457,8 +457,8 @@ async def on_forwarded(update: Update, context: NavContext) -> None:
     """An admin forwards a message from someone: offer to make its sender a moderator. For anyone else a
     forwarded text is just a question."""
     if await moderation.role(context.session, context.settings, update.effective_user.id) != ADMIN:
-        if update.effective_message.text:
-            await fallback.on_text(update, context)
+        if update.effective_message.text or update.effective_message.caption:
+            await search.on_question(update, context)
         else:
             await fallback.on_media(update, context)
         return
@@ -667,6 +667,7 @@ MOD_COMMANDS = (
     ("history", N_("Revisions of a topic: /history SLUG [ru|en]")),
     ("rollback", N_("Restore a revision: /rollback SLUG LANG N")),
     ("stale", N_("Texts not reviewed for a long time")),
+    ("gaps", N_("What people asked that has no answer (30 days)")),
     ("broadcast", N_("News to people who opted in")),
     ("mod", N_("All moderation commands")),
 )

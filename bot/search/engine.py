@@ -25,15 +25,15 @@ UNKNOWN_NOUN, UNKNOWN_OTHER, UNKNOWN_LATIN = 0.8, 0.4, 0.6
 @dataclass(frozen=True)
 class Bands:
     confident: float = 0.68
-    unsure: float = 0.63
+    unsure: float = 0.62
     # A confident answer also needs this lead over the runner-up (share of the top score).
-    margin: float = 0.2
+    margin: float = 0.15
 
 
 # A logistic model of "the first topic shown is a right one", over a few features of the ranking (see
 # ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
-MODEL = {"bias": -2.9, "covered": 0.5, "unit": 1.8, "known_share": 1.9, "margin": 0.5, "evidence": 1.4,
-         "positions": 0.3, "intent": 1.6, "missing": -0.8}
+MODEL = {"bias": -2.6, "covered": 0.4, "unit": 1.6, "known_share": 2.1, "margin": 0.5, "evidence": 1.3,
+         "positions": 0.2, "intent": 1.9, "missing": -1.0}
 
 
 def model_inputs(features: dict[str, float]) -> dict[str, float]:
@@ -60,7 +60,7 @@ class Result:
     hits: list[Hit]
     confidence: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
-    # For /gaps, "none" results only: lemmas of common words (and synonym concepts) that no topic contains.
+    # For /gaps, "none" results only: lemmas of the question's common words and synonym concepts (no names).
     unmatched: list[str] = field(default_factory=list)
 
     @property
@@ -128,7 +128,7 @@ class Engine:
             band = CONFIDENT
         else:
             band = UNSURE
-        unmatched = [p.lemma for p in reading.positions if not p.known and p.countable] if band == NONE else []
+        unmatched = [p.lemma for p in reading.positions if p.countable] if band == NONE else []
         return Result(band, hits if band != NONE else [], confidence, features, unmatched)
 
     def _rank(self, reading: Reading, locale: str) -> tuple[list[tuple[int, float]], dict[str, float]]:

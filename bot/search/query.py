@@ -174,6 +174,7 @@ class QueryAnalyzer:
     def _word_position(self, word: str, readings: list[tuple[str, float]]) -> Position | None:
         index, synonyms = self.index, self.index.synonyms
         lemma = readings[0][0]
+        kind = script(word)
         if len(word) < 2 and not word.isdigit():
             return None
         if is_stop(lemma):
@@ -187,10 +188,12 @@ class QueryAnalyzer:
             term = synonyms.concept(raw)
             if term in index.terms and weight > candidates.get(term, 0.0):
                 candidates[term] = weight
-        kind = script(word)
         if stop_reading and (not candidates or len(word) <= 3):
             return None  # "kak", "v", "na", "iz": a transliterated function word
-        if not any(w >= 1.0 for w in candidates.values()) and len(word) >= FUZZY_MIN_LETTERS:
+        # A word spelt right is not a typo: a Russian dictionary word or a word of the synonym table that the
+        # texts do not use means the question is about something they do not cover ("налоги", "taxes").
+        spelt_right = (kind == "cyr" and ru_known(word)) or synonyms.concept(lemma).startswith("@")
+        if not any(w >= 1.0 for w in candidates.values()) and len(word) >= FUZZY_MIN_LETTERS and not spelt_right:
             # Typos: the closest words the index knows, for the word as typed, its lemma and its transliteration.
             for raw, weight in ((word, 1.0), *readings[:3]):
                 vocab = script(raw)
