@@ -277,7 +277,8 @@ def tune(documents: list[Document], cases: list[Case]) -> None:
     for case in training:
         r = engine.search(case.query, case.lang)
         right = bool(r.hits) and r.hits[0].slug in case.expect
-        rows.append((r.confidence, r.features.get("margin", 0.0), bool(case.expect), right))
+        rows.append((r.confidence, r.features.get("margin", 0.0), bool(case.expect), right,
+                     r.features.get("evidence", 0.0)))
     print("\nconfidence of training questions:")
     for label, pick in (("answerable, right first", lambda x: x[2] and x[3]),
                         ("answerable, wrong first", lambda x: x[2] and not x[3]), ("no answer", lambda x: not x[2])):
@@ -287,23 +288,26 @@ def tune(documents: list[Document], cases: list[Case]) -> None:
                   f"median {statistics.median(values):.2f} p90 {percentile(values, 90):.2f} max {values[-1]:.2f}")
     n_none = sum(1 for x in rows if not x[2])
     choices = []
-    for unsure in [x / 100 for x in range(10, 70, 1)]:
-        for confident in [x / 100 for x in range(30, 100, 2)]:
+    for unsure in [x / 100 for x in range(30, 80, 2)]:
+        for confident in [x / 100 for x in range(40, 100, 2)]:
             for margin in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
-                if confident < unsure:
-                    continue
-                none_ok = sum(1 for c, _, a, _ in rows if not a and c < unsure)
-                lost = sum(1 for c, _, a, _ in rows if a and c < unsure)
-                wrong = sum(1 for c, m, a, r in rows if c >= confident and m >= margin and not r)
-                opened = sum(1 for c, m, a, r in rows if a and r and c >= confident and m >= margin)
-                if wrong / len(rows) > 0.025 or none_ok / n_none < 0.9:
-                    continue
-                choices.append(((-lost, none_ok, opened, -wrong), unsure, confident, margin, none_ok, lost, wrong, opened))
+                for evidence in (0.0, 1.5, 2.0, 2.5, 3.0):
+                    if confident < unsure:
+                        continue
+                    none_ok = sum(1 for c, _, a, _, _ in rows if not a and c < unsure)
+                    lost = sum(1 for c, _, a, _, _ in rows if a and c < unsure)
+                    sure = [x for x in rows if x[0] >= confident and x[1] >= margin and x[4] >= evidence]
+                    wrong = sum(1 for x in sure if not x[3])
+                    opened = sum(1 for x in sure if x[2] and x[3])
+                    if wrong / len(rows) > 0.025 or none_ok / n_none < 0.9:
+                        continue
+                    choices.append(((-lost, none_ok, opened, -wrong), unsure, confident, margin, evidence, none_ok,
+                                    lost, wrong, opened))
     choices.sort(reverse=True)
     print(f"\nband thresholds (training; {n_none} without an answer): wrong confident ≤ 2.5%, none handled ≥ 90%")
     for choice in choices[:8]:
-        print("  unsure ≥ {1:.2f}, confident ≥ {2:.2f}, margin ≥ {3:.2f}: none handled {4}, answerable lost {5}, "
-              "wrong confident {6}, opened at once {7}".format(*choice))
+        print("  unsure ≥ {1:.2f}, confident ≥ {2:.2f}, margin ≥ {3:.2f}, evidence ≥ {4:.1f}: none handled {5}, "
+              "answerable lost {6}, wrong confident {7}, opened at once {8}".format(*choice))
 
 
 def main() -> None:

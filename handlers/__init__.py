@@ -1,14 +1,12 @@
-"""Telegram handlers, one module per feature. ``register_all`` adds them in the order that matters.
+"""Telegram handlers, one module (or package) per feature. ``register_all`` adds them in the order that matters.
 
 Order (PTB tries groups in ascending order and, within a group, handlers in the order added):
-1. conversations that own free text while they run (reminder form), so their text steps win;
+1. conversations that own free text while they run (reminder form, moderation forms), so their text steps win;
 2. commands and namespaced buttons of each feature;
 3. free-text questions (handlers/search.py), then the fallbacks: media, unknown commands, stale buttons.
 """
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
 
 from telegram.ext import Application
 
@@ -18,6 +16,7 @@ from handlers import (
     gaps,
     inline,
     language,
+    menu,
     moderation,
     news,
     privacy,
@@ -26,8 +25,6 @@ from handlers import (
     start,
     topics,
 )
-
-Hook = Callable[[Application], Awaitable[None]]
 
 
 def register_all(application: Application) -> None:
@@ -38,10 +35,7 @@ def register_all(application: Application) -> None:
     application.add_error_handler(errors.on_error)
 
 
-def post_init_hooks() -> list[Hook]:
-    return [topics.load_content_on_start, search.build_index_on_start, reminders.start_dispatcher,
-            moderation.start_broadcast_job, moderation.publish_team_menus, inline.start_reads_job]
-
-
-def post_shutdown_hooks() -> list[Hook]:
-    return [reminders.stop_dispatcher, search.flush_on_stop]
+async def on_startup(application) -> None:
+    """What the handlers publish to Telegram once the bot is up: command menus and descriptions."""
+    await menu.publish_bot_profile(application, application.settings.default_locale)
+    await moderation.publish_team_menus(application)

@@ -16,14 +16,14 @@ from sqlalchemy import select
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.app import NavContext
+from bot.context import NavContext
 from bot.i18n import LOCALES
 from bot.knowledge import questions
 from bot.knowledge.questions import QUESTION_LIMIT
 from bot.moderation import service as moderation
 from bot.search.models import SearchSynonym
 from bot.search.service import GAP_DAYS
-from handlers.moderation import requires
+from handlers.moderation.access import requires
 from handlers.ui import show
 
 MAX_SYNONYM_WORDS = 12

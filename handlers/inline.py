@@ -22,9 +22,9 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, BaseHandler, ContextTypes, InlineQueryHandler
+from telegram.ext import BaseHandler, InlineQueryHandler
 
-from bot.app import NavContext
+from bot.context import NavContext
 from bot.knowledge import service
 from bot.knowledge.render import render_answer
 from bot.search.engine import NONE
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60
 MAX_RESULTS = 10
-READS_FLUSH_SECONDS = 300
 START_PARAMETER = "inline"  # the "open the bot" button above the results: /start inline → main menu
 
 
@@ -79,19 +78,6 @@ async def answer_article(context: NavContext, slug: str) -> InlineQueryResultArt
                                                       link_preview_options=LinkPreviewOptions(is_disabled=True)),
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("📖 " + context._("Open in the bot"), url=link)]]),
     )
-
-
-async def _flush_reads(context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.app import DB
-
-    await context.application.search.flush_reads(context.application.bot_data[DB])
-
-
-async def start_reads_job(application: Application) -> None:
-    """post_init: topic reads are written every few minutes (and at shutdown), not on every tap."""
-    if application.job_queue is not None:
-        application.job_queue.run_repeating(_flush_reads, interval=READS_FLUSH_SECONDS, first=READS_FLUSH_SECONDS,
-                                            name="search-reads")
 
 
 def handlers() -> list[BaseHandler]:

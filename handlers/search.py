@@ -17,9 +17,9 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import Application, BaseHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot.app import NavContext
+from bot.context import NavContext
 from bot.search.engine import CONFIDENT, NONE, Result
 from bot.search.service import Search
 from handlers.fallback import DOCUMENT_WARNING
@@ -34,7 +34,7 @@ HELP_TOPICS = ("free-lawyers", "ice-line")
 
 
 def search_service(context: NavContext) -> Search:
-    return context.application.search
+    return context.search
 
 
 def title_of(context: NavContext, slug: str) -> str | None:
@@ -105,19 +105,6 @@ async def show_no_answer(update: Update, context: NavContext) -> None:
                   "detention hotline are below."),
     ])
     await show(update, text, keyboard(no_answer_buttons(context)), new=True)
-
-
-async def build_index_on_start(application: Application) -> None:
-    """post_init: the search index is built from the database once the content pack is loaded."""
-    from bot.app import DB
-
-    await application.search.start(application.bot_data[DB])
-
-
-async def flush_on_stop(application: Application) -> None:
-    from bot.app import DB
-
-    await application.search.stop(application.bot_data[DB])
 
 
 def handlers() -> list[BaseHandler]:

@@ -31,7 +31,9 @@ RU_STOP = frozenset("""
 я себя свой весь сам который мочь можно нужно нужный сказать подсказать пожалуйста спасибо привет здравствуйте
 добрый день вечер утро ребята подскажите подсказка нибудь очень просто вообще
 теперь сейчас ещё потом почему зачем сколько куда откуда быть бывать делать сделать сей пора много мало раз
-всего вдруг наверное тут может точно ладно блин вроде какой-то здравствуй хотеть знать понять понимать
+всего вдруг наверное тут потому поэтому ведь уж либо нибудь зато впрочем также итак значит тогда разве неужели
+будто словно ибо пока пусть давай давайте чей ещё вот-вот куда-то где-то ничего никто никак нигде никогда иногда
+всегда часто сразу просто очень совсем почти уже именно лишь только даже хоть может точно ладно блин вроде какой-то здравствуй хотеть знать понять понимать
 """.split())
 EN_STOP = frozenset(snowballstemmer.stemmer("english").stemWords("""
 a about after again all am an and any are as at be been before being both but by can could did do does doing
@@ -39,7 +41,10 @@ down during each few for from further had has have having he her here hers him h
 just me more most my no nor not now of off on once only or other our out over own same she should so some such
 than that the their them then there these they this those through to too under until up very was we were what
 when where which while who whom why will with would you your yours please hi hello thanks thank anyone someone
-know need tell me get another other also still got let lets want wanna gonna can't cannot dont don't im i'm
+know need tell me get another other also still because since though although unless whether either neither
+really just already even ever maybe perhaps anyway however therefore so such very much many lot lots thing things
+something anything nothing everything someone anyone everyone somebody anybody there's it's that's what's i've
+i'd i'll you're we're they're isn't aren't wasn't weren't doesn't didn't won't wouldn't shouldn't couldn't got let lets want wanna gonna can't cannot dont don't im i'm
 """.split()))
 
 _morph = pymorphy3.MorphAnalyzer()

@@ -12,6 +12,7 @@ text as typed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -35,6 +36,7 @@ MAX_GAP_TERMS = 5  # per question
 GAP_DAYS = 30
 READS_DAYS = 30
 MOST_READ = 10
+READS_FLUSH_SECONDS = 300
 # Until reads have been counted, the empty inline query shows these (the questions people ask most in chats).
 DEFAULT_POPULAR = ("find-person", "free-lawyers", "acis", "bond", "parole", "cfi-what", "master-hearing",
                    "appeal-bia", "ice-line", "relatives-help")
@@ -80,6 +82,7 @@ class Search:
         self._lock = asyncio.Lock()
         self._reads: Counter[str] = Counter()
         self._popular: list[str] = list(DEFAULT_POPULAR)
+        self._flusher: asyncio.Task | None = None
         self.builds = 0  # how many times the index was built (tests, logs)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
@@ -87,9 +90,21 @@ class Search:
         async with database.session() as session:
             await self.refresh(session, force=True)
             await self._load_popular(session)
+        self._flusher = asyncio.create_task(self._flush_every(database), name="search-reads")
 
     async def stop(self, database: Database) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
         await self.flush_reads(database)
+
+    async def _flush_every(self, database: Database) -> None:
+        """Topic reads are written every few minutes (and at stop), never on each tap."""
+        while True:
+            await asyncio.sleep(READS_FLUSH_SECONDS)
+            await self.flush_reads(database)
 
     async def refresh(self, session: AsyncSession, *, force: bool = False) -> Engine | None:
         """Rebuild the index if the content changed since it was built; returns the current engine."""
