@@ -137,7 +137,15 @@ def _variants(word: str, table: dict[str, tuple[str, ...]], keys: list[str], lim
 
 
 # Longest match first: one regular expression per table, its keys longest first, then any single character.
-_PIECES = {id(table): re.compile("|".join(re.escape(k) for k in keys) + "|.", re.DOTALL)
+# A vowel + y/i pair ("ay" → ай) only counts when no vowel follows: "zayavlenie" is за-я-вление, "nayti" най-ти.
+_BEFORE_CONSONANT = {"ay", "ey", "oy", "uy", "iy", "yy", "ai", "ei", "oi", "ui", "ij", "ii", "yi"}
+
+
+def _piece(key: str) -> str:
+    return re.escape(key) + ("(?![aeiouy])" if key in _BEFORE_CONSONANT else "")
+
+
+_PIECES = {id(table): re.compile("|".join(_piece(k) for k in keys) + "|.", re.DOTALL)
            for table, keys in ((_LAT_TO_CYR, _LAT_KEYS), (_CYR_TO_LAT, _CYR_KEYS))}
 
 
