@@ -25,17 +25,17 @@ UNKNOWN_NOUN, UNKNOWN_OTHER, UNKNOWN_LATIN = 0.8, 0.4, 0.6
 @dataclass(frozen=True)
 class Bands:
     confident: float = 0.64
-    unsure: float = 0.58
+    unsure: float = 0.56
     # A confident answer also needs this lead over the runner-up (share of the top score), and this much
     # evidence (summed rarity of the matched words): one common word ("суд", "phone") never opens an answer.
     margin: float = 0.15
-    evidence: float = 2.5
+    evidence: float = 2.0
 
 
 # A logistic model of "the first topic shown is a right one", over a few features of the ranking (see
 # ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
-MODEL = {"bias": -2.6, "covered": 0.4, "unit": 1.6, "known_share": 2.0, "margin": 0.4, "evidence": 1.3,
-         "positions": 0.2, "intent": 2.0, "missing": -1.1}
+MODEL = {"bias": -2.7, "covered": 0.4, "unit": 1.7, "known_share": 2.1, "margin": 0.6, "evidence": 1.2,
+         "positions": 0.2, "intent": 1.9, "missing": -1.1}
 
 
 def model_inputs(features: dict[str, float]) -> dict[str, float]:

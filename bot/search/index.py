@@ -37,13 +37,13 @@ class Params:
     """Ranking parameters; bench.search prints the figures they give (see README, "Search")."""
 
     title: float = 3.0
-    questions: float = 1.5
+    questions: float = 2.5
     body: float = 1.0
     other_language: float = 0.5
     k1: float = 1.6
     b: float = 0.6
     body_df: float = 0.3  # a topic that has a word only in its body counts this much towards the word's rarity
-    unit: float = 1.0  # weight of the question match against the BM25F share when ranking
+    unit: float = 1.5  # weight of the question match against the BM25F share when ranking
 
 
 @dataclass
