@@ -26,7 +26,7 @@ from telegram.ext import BaseHandler, InlineQueryHandler
 
 from bot.context import NavContext
 from bot.knowledge import service
-from bot.knowledge.render import render_answer
+from bot.knowledge.render import MESSAGE_LIMIT, plain_length, render_answer
 from bot.search.engine import NONE
 from handlers.search import search_service, snippet_of
 
@@ -68,7 +68,9 @@ async def answer_article(context: NavContext, slug: str) -> InlineQueryResultArt
     parts = render_answer(text.title, text.body, text.sources, text.reviewed_on, context.locale)
     message = parts[0]
     if len(parts) > 1:  # a long answer: its first part here, the whole of it one tap away
-        message += "\n\n" + context._("The rest of this answer is in the bot: the button below opens it.")
+        note = "\n\n" + context._("The rest of this answer is in the bot: the button below opens it.")
+        if plain_length(message + note) <= MESSAGE_LIMIT:
+            message += note
     link = f"https://t.me/{context.bot.username}?start={slug}"
     return InlineQueryResultArticle(
         id=slug,

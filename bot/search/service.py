@@ -87,9 +87,12 @@ class Search:
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
     async def start(self, database: Database) -> None:
-        async with database.session() as session:
-            await self.refresh(session, force=True)
-            await self._load_popular(session)
+        try:
+            async with database.session() as session:
+                await self.refresh(session, force=True)
+                await self._load_popular(session)
+        except Exception as exc:  # the bot still starts: questions get "no answer" until the next rebuild works
+            log.error("search index not built at start: %s", type(exc).__name__)
         self._flusher = asyncio.create_task(self._flush_every(database), name="search-reads")
 
     async def stop(self, database: Database) -> None:
