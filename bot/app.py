@@ -22,6 +22,7 @@ from bot.outbox import Outbox
 from bot.persistence import DatabasePersistence
 from bot.reminders import service as reminders
 from bot.reminders.outbox import ReminderFeed
+from bot.search.service import Search
 from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ RETENTION_EVERY_RUNS = 100  # the retention sweep runs once per this many outbox
 async def _post_init(application: Application) -> None:
     app: NavigatorApplication = application  # type: ignore[assignment]
     await load_on_start(app.db)
+    await app.search.start(app.db)  # the index is built from the database once the pack is loaded
     await handlers.on_startup(app)
     await app.outbox.start(app)
 
@@ -39,6 +41,7 @@ async def _post_init(application: Application) -> None:
 async def _post_shutdown(application: Application) -> None:
     app: NavigatorApplication = application  # type: ignore[assignment]
     await app.outbox.stop()
+    await app.search.stop(app.db)
     await app.db.dispose()
 
 
@@ -80,6 +83,7 @@ def build_application(settings: Settings, database: Database | None = None) -> N
     application.settings = settings
     application.db = database
     application.outbox = build_outbox(settings, application.db)
+    application.search = Search()
     handlers.register_all(application)
     return application
 

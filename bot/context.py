@@ -29,6 +29,7 @@ from bot.models import User
 
 if TYPE_CHECKING:
     from bot.outbox import Outbox
+    from bot.search.service import Search
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class NavigatorApplication(Application):
     settings: Settings
     db: Database
     outbox: Outbox
+    search: Search
     #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
     updates_done: int = 0
 
@@ -106,6 +108,10 @@ class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def outbox(self) -> Outbox:
         return self.app.outbox
+
+    @property
+    def search(self) -> Search:
+        return self.app.search
 
     @property
     def scope(self) -> UpdateScope:
