@@ -24,6 +24,7 @@ from bot.outbox import Outbox
 from bot.persistence import DatabasePersistence
 from bot.reminders import service as reminders
 from bot.reminders.outbox import ReminderFeed
+from bot.search.service import Search
 from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ RETENTION_EVERY_RUNS = 100  # the retention sweep runs once per this many outbox
 async def _post_init(application: Application) -> None:
     app: NavigatorApplication = application  # type: ignore[assignment]
     await load_on_start(app.db)
+    await app.search.start(app.db)  # the index is built from the database once the pack is loaded
     await handlers.on_startup(app)
     if app.desk is not None:
         await app.desk.start(app)
@@ -45,6 +47,7 @@ async def _post_shutdown(application: Application) -> None:
     await app.outbox.stop()
     if app.desk is not None:
         await app.desk.stop()
+    await app.search.stop(app.db)
     await app.db.dispose()
 
 
@@ -90,6 +93,7 @@ def build_application(settings: Settings, database: Database | None = None) -> N
     application.db = database
     application.desk = Desk(database, settings) if settings.helpdesk_chat_id is not None else None
     application.outbox = build_outbox(settings, application.db, application.desk)
+    application.search = Search()
     handlers.register_all(application)
     return application
 

@@ -30,6 +30,7 @@ from bot.models import User
 if TYPE_CHECKING:
     from bot.helpdesk.desk import Desk
     from bot.outbox import Outbox
+    from bot.search.service import Search
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class NavigatorApplication(Application):
     settings: Settings
     db: Database
     outbox: Outbox
+    search: Search
     desk: Desk | None = None  # the volunteers' help desk; None when HELPDESK_CHAT_ID is not set
     #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
     updates_done: int = 0
@@ -108,6 +110,10 @@ class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def outbox(self) -> Outbox:
         return self.app.outbox
+
+    @property
+    def search(self) -> Search:
+        return self.app.search
 
     @property
     def desk(self) -> Desk | None:

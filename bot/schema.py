@@ -6,10 +6,12 @@ Feature models import ``User`` from ``bot.models``; this module imports the feat
 from bot.db import Base
 from bot.helpdesk.models import Asker, Ban, DeskDelivery, DeskMessage, Ticket
 from bot.knowledge.models import ContentState, Topic, TopicRevision, TopicText
+from bot.knowledge.questions import TopicQuestion
 from bot.models import User
 from bot.moderation.models import AuditEntry, Broadcast, Delivery, Moderator
 from bot.persistence import FormDraft, FormState
 from bot.reminders.models import Reminder, Subscription
+from bot.search.models import SearchGap, SearchSynonym, TopicRead
 
 __all__ = [
     "Asker",
@@ -25,9 +27,13 @@ __all__ = [
     "FormState",
     "Moderator",
     "Reminder",
+    "SearchGap",
+    "SearchSynonym",
     "Subscription",
     "Ticket",
     "Topic",
+    "TopicQuestion",
+    "TopicRead",
     "TopicRevision",
     "TopicText",
     "User",

@@ -6,14 +6,28 @@ Order (PTB tries groups in ascending order and, within a group, handlers in the 
 1. conversations that own free text while they run (moderation forms, the help desk's question, the reminder
    form), so their text steps win;
 2. commands and namespaced buttons of each feature; then a person's free text while a help-desk ticket is open;
-3. the fallbacks: free-text search, media, unknown commands, stale buttons — always last.
+3. free-text questions (handlers/search.py), then the fallbacks: media, unknown commands, stale buttons.
 """
 
 from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, language, menu, moderation, news, privacy, reminders, start, topics
+from handlers import (
+    errors,
+    fallback,
+    gaps,
+    inline,
+    language,
+    menu,
+    moderation,
+    news,
+    privacy,
+    reminders,
+    search,
+    start,
+    topics,
+)
 from handlers.helpdesk import routes as helpdesk
 
 
@@ -22,9 +36,10 @@ def register_all(application: Application) -> None:
     application.add_handlers(moderation.handlers())
     # Before the reminder form: a stray desk question would reach volunteers, a stray reminder step only errs.
     application.add_handlers(helpdesk.forms(application))
-    for module in (reminders, start, topics, language, privacy, news):
+    for module in (reminders, start, topics, language, privacy, news, gaps, inline):
         application.add_handlers(module.handlers())
-    application.add_handlers(helpdesk.handlers(application))
+    application.add_handlers(helpdesk.handlers(application))  # a person's text while a ticket is open
+    application.add_handlers(search.handlers())  # free text: after every feature that owns text
     application.add_handlers(fallback.handlers())
     application.add_error_handler(errors.on_error)
 

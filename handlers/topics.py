@@ -87,6 +87,8 @@ async def send_topic(update: Update, context: NavContext, slug: str, *, new: boo
     screen = await service.screen(context.session, slug, context.locale)
     if screen is None:
         return False
+    if screen.topic.kind == "answer":
+        context.search.note_read(slug)  # an anonymous daily count, for inline mode's most-read list
     if screen.rendered is None:  # rendered once per cached screen: the content and the language are fixed
         text = screen.text
         if screen.topic.kind == "answer":

@@ -7,8 +7,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.knowledge.models import TopicText
-from bot.moderation.service import Change, parse_sources
+from bot.knowledge.models import TopicRevision, TopicText
+from bot.knowledge.pack import read_pack
+from bot.moderation.service import (
+    Change,
+    bad_source_line,
+    parse_sources,
+    revision_changes,
+    short_version_problem,
+    source_line,
+    validate,
+)
 from bot.reminders import buttons, service
 from bot.reminders.dates import DateError, parse_date, read_decision_date
 
@@ -89,6 +98,75 @@ def test_source_lines_are_parsed_or_refused_whole():
         {"title": "8 CFR 1003.38", "url": "https://www.ecfr.gov/a"}]
     assert parse_sources("EOIR https://www.justice.gov") is None
     assert parse_sources("EOIR | javascript:alert(1)") is None
+
+
+def test_a_source_line_may_carry_a_russian_title_between_the_english_one_and_the_link():
+    assert parse_sources("8 CFR 1003.38 | 8 CFR 1003.38 — апелляция в BIA | https://www.ecfr.gov/a\n"
+                         "EOIR | https://www.justice.gov/eoir/x") == [
+        {"title": "8 CFR 1003.38", "title_ru": "8 CFR 1003.38 — апелляция в BIA", "url": "https://www.ecfr.gov/a"},
+        {"title": "EOIR", "url": "https://www.justice.gov/eoir/x"}]
+    # An empty middle field is no Russian title; spaces inside titles are tidied.
+    assert parse_sources("EOIR |  | https://e.org/a") == [{"title": "EOIR", "url": "https://e.org/a"}]
+    assert parse_sources("  EOIR   manual | Руководство   EOIR |https://e.org/a  ") == [
+        {"title": "EOIR manual", "title_ru": "Руководство EOIR", "url": "https://e.org/a"}]
+
+
+@pytest.mark.parametrize("line", [
+    "A | Б | В | https://e.org/a",            # four fields
+    "A | Б | javascript:alert(1)",             # not an http(s) or tg link
+    "A | https://e.org/a | Б",                 # the link is not last
+    " | Б | https://e.org/a",                  # no English title
+    "x" * 201 + " | https://e.org/a",          # an overlong title
+    "A | " + "б" * 201 + " | https://e.org/a",  # an overlong Russian title
+    "https://e.org/a",
+])
+def test_a_bad_source_line_refuses_the_whole_list_and_is_named(line):
+    text = f"EOIR | https://e.org/ok\n\n{line}"
+    assert parse_sources(text) is None
+    assert bad_source_line(text) == 3
+    assert bad_source_line("EOIR | https://e.org/ok") is None
+
+
+def test_the_current_sources_listing_can_be_copied_back_unchanged():
+    """The /edit listing shows each source as the line the sources step takes, both titles included."""
+    for topic in read_pack():
+        for text in topic.texts.values():
+            listing = "\n".join(f"• {source_line(s)}" for s in text.sources)
+            assert parse_sources(listing) == [dict(s) for s in text.sources], topic.slug
+    assert any(s.get("title_ru") for t in read_pack() for s in t.texts["ru"].sources)
+
+
+def test_a_source_with_an_empty_russian_title_is_not_published():
+    assert validate("T", "Body", [{"title": "EOIR", "title_ru": " ", "url": "https://e.org/a"}]) == ["bad_source"]
+    assert validate("T", "Body", [{"title": "EOIR", "title_ru": "EOIR", "url": "https://e.org/a"}]) == []
+
+
+@pytest.mark.parametrize(("text", "entities", "problem"), [
+    ("Проверьте дату суда: acis.eoir.justice.gov, +1 800 898 7180.", set(), None),
+    ("x" * 300, set(), None),
+    ("  " + "x" * 300 + "\n", set(), None),          # spaces around do not count
+    ("x" * 301, set(), "short_too_long"),
+    ("Call +1 800 898 7180 or see https://acis.eoir.justice.gov", {"phone_number", "url"}, None),  # found by Telegram
+    ("Check ACIS now", {"bold"}, "short_formatted"),
+    ("Check the portal", {"text_link"}, "short_formatted"),
+    ("Check <b>ACIS</b>", set(), "short_formatted"),   # tags typed by hand
+    ("   ", set(), "short_empty"),
+])
+def test_a_short_version_is_plain_text_of_at_most_300_characters(text, entities, problem):
+    assert short_version_problem(text, entities) == problem
+
+
+def test_revision_changes_name_the_short_version_and_the_sources():
+    def revision(short, sources, title="T"):
+        return TopicRevision(title=title, body="B", short=short, sources=sources)
+
+    source = {"title": "EOIR", "url": "https://e.org/a"}
+    assert revision_changes(revision("a", [source]), revision("a", [source])) == {}
+    assert revision_changes(revision(None, [source]), revision("", [source])) == {}
+    assert revision_changes(revision("a", [source]), revision("b", [source, source], "U")) == {
+        "title": ("T", "U"), "short": ("a", "b"), "sources": (1, 2)}
+    assert revision_changes(revision("a", [source]), revision("a", [{**source, "title_ru": "ЕОИР"}])) == {
+        "sources": (1, 1)}
 
 
 def test_a_change_keeps_the_fields_it_does_not_touch():

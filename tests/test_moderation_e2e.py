@@ -237,11 +237,14 @@ async def test_topics_can_be_added_hidden_written_shown_and_moved(team, make_per
         await mod.press_data(mod.screen, form_button(mod, f":l:{locale}"))
         await mod.send(title)
         await mod.send(body)
+        await mod.send(f"{title}: {body}")  # a new answer is asked for its short version too
         await press_form(mod, ":p")
     await mod.send("/topic_show hearing-by-video")
     reader = make_person("en")
     [answer] = await reader.send("/start hearing-by-video")
     assert "Hearing by video" in answer.text
+    [short] = await reader.press("Short version", answer)
+    assert short.text.startswith("Hearing by video: Text.")
     await mod.send("/topic_move hearing-by-video detention")
     [menu] = await reader.send("/start detention")
     assert "Hearing by video" in menu.button_texts

@@ -42,7 +42,6 @@ from bot.helpdesk.models import (
     DeskMessage,
     Ticket,
 )
-from bot.knowledge import service as knowledge
 from bot.knowledge.models import Topic
 from bot.knowledge.pack import ROOT_SLUG
 
@@ -110,24 +109,17 @@ async def question(session: AsyncSession, ticket_id: int) -> str | None:
         DeskMessage.ticket_id == ticket_id, DeskMessage.author == PERSON).order_by(DeskMessage.id).limit(1))
 
 
-async def suggest(session: AsyncSession, locale: str, text: str) -> tuple[str | None, list[str]]:
-    """Reviewed answers the knowledge-base search finds for a question, and the situation (top-level menu) the
-    best of them belongs to: the ticket's category."""
-    links = await knowledge.search(session, locale, text[:500], limit=SUGGESTIONS)
-    slugs = [link.slug for link in links]
-    if not slugs:
-        return None, []
-    topic = await session.scalar(select(Topic).where(Topic.slug == slugs[0]))
-    category = None
+async def category_of(session: AsyncSession, slug: str) -> str | None:
+    """The situation (a menu right under the main menu) a reviewed answer belongs to: a ticket's category."""
+    topic = await session.scalar(select(Topic).where(Topic.slug == slug))
     for _ in range(10):  # walk up to the child of the main menu
         if topic is None or topic.parent_id is None:
-            break
+            return None
         parent = await session.get(Topic, topic.parent_id)
         if parent is None or parent.slug == ROOT_SLUG:
-            category = topic.slug if topic.kind == "menu" else None
-            break
+            return topic.slug if topic.kind == "menu" else None
         topic = parent
-    return category, slugs
+    return None
 
 
 # ---- the person's side ----------------------------------------------------------------------------------------
@@ -154,12 +146,15 @@ def check_text(text: str) -> None:
 
 
 async def open_ticket(session: AsyncSession, secret: bytes, user_id: int, locale: str, text: str,
-                      now: datetime | None = None) -> Ticket:
-    """A new ticket with the question as its first message, committed (the topic is created afterwards)."""
+                      suggested: list[str] | None = None, now: datetime | None = None) -> Ticket:
+    """A new ticket with the question as its first message, committed (the topic is created afterwards).
+    ``suggested``: the reviewed answers search found for the question, best first; the best one's situation is
+    the ticket's category."""
     now = now or utcnow()
     check_text(text)
     await check_new(session, secret, user_id, now)
-    category, suggested = await suggest(session, locale, text)
+    suggested = list(suggested or [])[:SUGGESTIONS]
+    category = await category_of(session, suggested[0]) if suggested else None
     await users.ensure(session, user_id)
     ticket = Ticket(status=OPEN, locale=locale, category=category, suggested=suggested, created_at=now,
                     waiting_since=now, last_activity_at=now)

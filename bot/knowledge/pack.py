@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import utcnow
 from bot.i18n import LOCALES
+from bot.knowledge import questions as alt_questions
 from bot.knowledge.models import KINDS, ORIGIN_PACK, Topic, TopicRevision, TopicText
+from bot.knowledge.questions import MAX_PER_LOCALE, QUESTION_LIMIT
 from bot.knowledge.render import MESSAGE_LIMIT, plain_length, render_answer, validate_body
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ class PackTopic:
     where: str  # "file:line" of the front matter, for messages
     body_lines: dict[str, int] = field(default_factory=dict)
     hidden: bool = False  # optional 'hidden: true': kept in the database, not shown in menus
+    questions: dict[str, list[str]] = field(default_factory=dict)  # locale → how people ask (for search)
 
 
 def valid_url(url: object) -> bool:
@@ -147,6 +150,7 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
     hidden = meta.get("hidden", False)
     if not isinstance(hidden, bool):
         bad("hidden", "must be true or false")
+    questions = _questions(meta.get("questions"), bad)
     remind = meta.get("remind")
     if remind not in (None, "hearing", "bia"):
         bad("remind", "must be hearing or bia")
@@ -168,7 +172,6 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
             bad("sources", f"title_ru must be a non-empty text: {source['title']}"[:120])
         elif set(source) - {"title", "title_ru", "url"}:
             bad("sources", f"unknown source keys: {', '.join(sorted(map(str, set(source) - {'title', 'title_ru', 'url'})))}")
-    # A top-level 'questions:' block (search phrasings) may be present; the search feature reads it, not this loader.
     if kind == "answer" and not sources:
         bad("sources", "an answer needs at least one source")
 
@@ -231,8 +234,27 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
         return None
     return PackTopic(
         slug=slug, parent=parent, kind=kind, order=order, also=list(also), related=list(related),
-        remind=remind, texts=texts, where=f"{name}:2", body_lines=body_lines, hidden=hidden,
+        remind=remind, texts=texts, where=f"{name}:2", body_lines=body_lines, hidden=hidden, questions=questions,
     )
+
+
+def _questions(value: object, bad) -> dict[str, list[str]]:
+    """The optional ``questions:`` block: per locale, a list of plain-text questions (see bot/knowledge/questions)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not set(value) <= set(LOCALES):
+        bad("questions", f"must map {' / '.join(LOCALES)} to lists of questions")
+        return {}
+    out: dict[str, list[str]] = {}
+    for locale, items in value.items():
+        if not isinstance(items, list) or not all(isinstance(q, str) and q.strip() for q in items):
+            bad("questions", f"{locale}: must be a list of non-empty strings")
+            continue
+        if len(items) > MAX_PER_LOCALE or any(len(q) > QUESTION_LIMIT or "<" in q for q in items):
+            bad("questions", f"{locale}: at most {MAX_PER_LOCALE} plain-text questions of ≤ {QUESTION_LIMIT} chars")
+            continue
+        out[locale] = [q.strip() for q in items]
+    return out
 
 
 def read_pack(directory: Path = PACK_DIR) -> list[PackTopic]:
@@ -352,6 +374,7 @@ async def load_pack(session: AsyncSession, topics: list[PackTopic]) -> LoadRepor
                 current.pack_digest, current.updated_at = digest, now
                 _add_revision(session, topic.id, locale, current.revision, pack_text, now)
                 report.updated_texts += 1
+    await alt_questions.sync_pack(session, existing, {item.slug: item.questions for item in topics})
     for slug, topic in existing.items():
         if slug not in pack_slugs and topic.origin == ORIGIN_PACK and not topic.hidden:
             topic.hidden = True

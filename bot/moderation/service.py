@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db import utcnow
 from bot.knowledge.models import ORIGIN_MODERATOR, Topic, TopicRevision, TopicText
-from bot.knowledge.pack import SLUG_RE, TITLE_LIMIT, short_problem, valid_url
+from bot.knowledge.pack import SHORT_LIMIT, SLUG_RE, TITLE_LIMIT, short_problem, valid_url
 from bot.knowledge.render import plain_length, validate_body
 from bot.moderation.models import AuditEntry, Moderator
 
@@ -78,9 +78,28 @@ def validate(title: str, body: str, sources: list[dict]) -> list[str]:
             problems.append("too_long")
         if any(not valid_url(href) for href in _HREF_RE.findall(body)):
             problems.append("bad_link")
-    if any(not valid_url(s.get("url")) or not str(s.get("title", "")).strip() for s in sources):
+    if any(not valid_url(s.get("url")) or not str(s.get("title", "")).strip()
+           or ("title_ru" in s and not str(s["title_ru"]).strip()) for s in sources):
         problems.append("bad_source")
     return problems
+
+
+# Telegram entities that are formatting; a short version is forwarded or dictated as plain text, so these would be
+# lost. (Links, phone numbers and e-mail addresses Telegram finds by itself in plain text are not formatting.)
+FORMATTING = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre", "text_link",
+                        "text_mention", "blockquote", "expandable_blockquote"})
+
+
+def short_version_problem(text: str, entity_types: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """Why a moderator's message cannot be a short version — ``short_empty``, ``short_too_long`` (over
+    SHORT_LIMIT characters) or ``short_formatted`` (Telegram formatting or HTML tags) — or None."""
+    if not text or not text.strip():
+        return "short_empty"
+    if len(text.strip()) > SHORT_LIMIT:
+        return "short_too_long"
+    if entity_types & FORMATTING or short_problem(text):
+        return "short_formatted"
+    return None
 
 
 class Conflict(Exception):
@@ -117,20 +136,65 @@ class Change:
         return title, body, sources
 
 
-SOURCE_LINE = re.compile(r"^\s*(.+?)\s*\|\s*(\S+)\s*$")
+SOURCE_TITLE_LIMIT = 200
+_BULLET_RE = re.compile(r"^\s*[•·*\-–—]\s+")  # a line copied from the "• …" listing keeps its title clean
+
+
+def parse_source_line(line: str) -> dict | None:
+    """One source line: ``Title | https://…`` or ``English title | Русское название | https://…``.
+
+    The link is the last field; an empty middle field means no Russian title. None if the line is not like that
+    (no link, a bad link, an empty or overlong title, more than three fields)."""
+    fields = [field.strip() for field in _BULLET_RE.sub("", line, count=1).split("|")]
+    if len(fields) not in (2, 3) or not valid_url(fields[-1]):
+        return None
+    title, title_ru = fields[0], (fields[1] if len(fields) == 3 else "")
+    if not title or len(title) > SOURCE_TITLE_LIMIT or len(title_ru) > SOURCE_TITLE_LIMIT:
+        return None
+    source = {"title": " ".join(title.split()), "url": fields[-1]}
+    if title_ru:
+        source["title_ru"] = " ".join(title_ru.split())
+    return source
 
 
 def parse_sources(text: str) -> list[dict] | None:
-    """Sources typed one per line as ``Title | https://…``; None if any line is not like that."""
+    """Sources typed one per line (see :func:`parse_source_line`); None if any line is not like that."""
     sources = []
     for line in text.splitlines():
         if not line.strip():
             continue
-        match = SOURCE_LINE.match(line)
-        if not match or not valid_url(match[2]):
+        source = parse_source_line(line)
+        if source is None:
             return None
-        sources.append({"title": match[1][:200], "url": match[2]})
+        sources.append(source)
     return sources
+
+
+def bad_source_line(text: str) -> int | None:
+    """The number (from 1) of the first non-empty line that is not a source line, for the moderator."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and parse_source_line(line) is None:
+            return number
+    return None
+
+
+def source_line(source: dict) -> str:
+    """A source as the line a moderator would type (so the listing can be copied, edited and sent back)."""
+    titles = [source["title"], source["title_ru"]] if source.get("title_ru") else [source["title"]]
+    return " | ".join([*titles, source["url"]])
+
+
+def revision_changes(older: TopicRevision, newer: TopicRevision) -> dict[str, tuple]:
+    """What changed besides the body between two revisions: ``title``, ``short`` (old, new) and ``sources``
+    (old count, new count), only those that differ."""
+    changes: dict[str, tuple] = {}
+    if older.title != newer.title:
+        changes["title"] = (older.title, newer.title)
+    if (older.short or "") != (newer.short or ""):
+        changes["short"] = (older.short or "", newer.short or "")
+    if list(older.sources or []) != list(newer.sources or []):
+        changes["sources"] = (len(older.sources or []), len(newer.sources or []))
+    return changes
 
 
 async def publish(session: AsyncSession, topic: Topic, locale: str, change: Change, *, author_id: int,

@@ -127,8 +127,10 @@ async def on_question(update: Update, context: NavContext) -> int:
         return QUESTION
     desk = context.desk
     user_id = update.effective_user.id
+    found = await context.search.search(context.session, text, context.locale)  # suggestions for volunteers
     try:
-        ticket = await service.open_ticket(context.session, desk.secret, user_id, context.locale, text)
+        ticket = await service.open_ticket(context.session, desk.secret, user_id, context.locale, text,
+                                           [hit.slug for hit in found.hits])
     except Refused as problem:
         context.user_data.pop(FORM, None)
         await say(update, context, refusal(context, problem))

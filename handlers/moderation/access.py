@@ -59,7 +59,9 @@ def reasons(context: NavContext, problems: list[str]) -> str:
         "empty_body": context._("The text is empty."),
         "too_long": context._("The text is too long for one screen (at most 3,500 characters). Please shorten it."),
         "bad_link": context._("Only http(s) and tg links are allowed."),
-        "bad_source": context._("Every source needs a title and an http(s) link, one per line: Title | https://…"),
+        "bad_source": context._("Every source needs a title and an http(s) link, one per line: English title | "
+                                "Русское название | https://… (or without the Russian title: Title | https://…)."),
+        "bad_short": context._("The short version must be plain text of at most 300 characters."),
         "missing_locale": context._(
             "This topic has no text in that language yet: write the title first, then the text."),
         "no_revision": context._("There is no such revision."),

@@ -1,4 +1,4 @@
-"""/edit: change an answer's text, title or sources safely, or stamp it «still accurate».
+"""/edit: change an answer's text, title, sources or short version safely, or stamp it «still accurate».
 
 ```mermaid
 stateDiagram-v2
@@ -8,22 +8,25 @@ stateDiagram-v2
     ACTION --> TEXT: ✏️ text
     ACTION --> TITLE: 🏷 title
     ACTION --> SOURCES: 📚 sources
+    ACTION --> SHORT: 📋 short version (answers)
     ACTION --> [*]: ✅ still accurate (new revision, today's date)
     TEXT --> PREVIEW: formatted message → Telegram HTML
+    TEXT --> SHORT: a new answer in this language
     TITLE --> PREVIEW
-    SOURCES --> PREVIEW
+    TITLE --> TEXT: a new text in this language
+    SOURCES --> PREVIEW: "English | Русское | https://…" per line
+    SHORT --> PREVIEW: plain text ≤ 300 characters
     PREVIEW --> [*]: publish (refused if someone published meanwhile)
     PREVIEW --> ACTION: edit again
 ```
-The role is checked again at every step (``requires``); a publish based on an older revision is refused.
+The role is checked again at every step (``requires``); a publish based on an older revision is refused. The
+draft and the field steps are in ``edit_fields``.
 """
 
 from __future__ import annotations
 
 import html
 import secrets
-from dataclasses import dataclass, field
-from datetime import date
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -31,35 +34,30 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.context import NavContext
 from bot.db import utcnow
-from bot.knowledge.models import Topic
-from bot.knowledge.render import human_date, render_answer, render_menu
+from bot.knowledge.pack import SHORT_LIMIT
+from bot.knowledge.render import human_date
 from bot.moderation import service as moderation
 from bot.moderation.service import Change, Conflict, Invalid
-from bot.persistence import form_draft
 from handlers.moderation.access import CAST, EDIT, reasons, requires
+from handlers.moderation.edit_fields import (
+    ACTION,
+    LOCALE,
+    PICK,
+    PREVIEW,
+    SHORT,
+    SOURCES,
+    TEXT,
+    TITLE,
+    EditDraft,
+    ask_field,
+    cb,
+    on_short,
+    on_sources,
+    on_text,
+    on_title,
+    topic_of,
+)
 from handlers.ui import ack, button, form_button, keyboard, show
-
-PICK, LOCALE, ACTION, TEXT, TITLE, SOURCES, PREVIEW = range(7)
-
-
-@form_draft("moderation_edit")
-@dataclass
-class EditDraft:
-    form_id: str
-    slug: str | None = None
-    locale: str | None = None
-    expected_revision: int = 0
-    title: str | None = None
-    body: str | None = None
-    sources: list[dict] | None = None
-    fields: list[str] = field(default_factory=list)
-
-    def change(self) -> Change:
-        return Change(title=self.title, body=self.body, sources=self.sources)
-
-
-def _cb(draft: EditDraft, action: str) -> str:
-    return f"me:{draft.form_id}:{action}"
 
 
 async def _stale(update: Update, context: NavContext) -> int:
@@ -87,7 +85,7 @@ async def on_pick_text(update: Update, context: NavContext) -> int:
     if not rows:
         await show(update, "⚠️ " + context._("No topic matches. Try another word."), new=True)
         return PICK
-    buttons = [[button(f"{title} ({slug})", _cb(draft, f"t:{slug}"))] for slug, title in rows]
+    buttons = [[button(f"{title} ({slug})", cb(draft, f"t:{slug}"))] for slug, title in rows]
     await show(update, context._("Choose the topic:"), keyboard(buttons), new=True)
     return PICK
 
@@ -100,14 +98,10 @@ async def on_pick_button(update: Update, context: NavContext, draft: EditDraft, 
 
 
 async def ask_locale(update: Update, context: NavContext, draft: EditDraft) -> int:
-    rows = [[button("Русский", _cb(draft, "l:ru")), button("English", _cb(draft, "l:en"))]]
+    rows = [[button("Русский", cb(draft, "l:ru")), button("English", cb(draft, "l:en"))]]
     await show(update, context._("Topic: {slug}. Which language?", slug=draft.slug), keyboard(rows),
                new=update.callback_query is None)
     return LOCALE
-
-
-async def _topic(context: NavContext, draft: EditDraft) -> Topic | None:
-    return await moderation.topic_any(context.session, draft.slug)
 
 
 @requires()
@@ -118,13 +112,12 @@ async def on_locale(update: Update, context: NavContext, draft: EditDraft, actio
 
 
 async def show_current(update: Update, context: NavContext, draft: EditDraft) -> int:
-    topic = await _topic(context, draft)
+    topic = await topic_of(context, draft)
     if topic is None:
         await show(update, context._("This topic no longer exists."), new=True)
         return ConversationHandler.END
     text = await moderation.current_text(context.session, topic, draft.locale)
-    draft.title = draft.body = draft.sources = None
-    draft.fields = []
+    draft.reset()
     chat = update.effective_chat
     if text is None:
         draft.expected_revision = 0
@@ -135,103 +128,49 @@ async def show_current(update: Update, context: NavContext, draft: EditDraft) ->
     await chat.send_message(text.body, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
     info = context._("«{title}» · revision {revision} · reviewed on {date}", title=html.escape(text.title),
                      revision=text.revision, date=human_date(text.reviewed_on, context.locale))
-    sources = "\n".join(f"• {html.escape(s['title'])} | {html.escape(s['url'])}" for s in text.sources)
-    rows = [[button("✏️ " + context._("Text"), _cb(draft, "a:text")),
-             button("🏷 " + context._("Title"), _cb(draft, "a:title"))],
-            [button("📚 " + context._("Sources"), _cb(draft, "a:sources")),
-             button("✅ " + context._("Still accurate"), _cb(draft, "a:ok"))],
-            [button("✖️ " + context._("Cancel"), _cb(draft, "x"))]]
-    await chat.send_message(info + ("\n" + sources if sources else ""), parse_mode=ParseMode.HTML,
-                            reply_markup=keyboard(rows), disable_web_page_preview=True)
+    # Both titles, in the form the sources step takes, so a line can be copied, changed and sent back.
+    lines, room = [info], 3500  # the listing stays within one message
+    for source in text.sources:
+        line = "• " + moderation.source_line(source)
+        room -= len(line) + 1
+        lines.append(html.escape(line) if room >= 0 else "…")
+        if room < 0:
+            break
+    rows = [[button("✏️ " + context._("Text"), cb(draft, "a:text")),
+             button("🏷 " + context._("Title"), cb(draft, "a:title"))],
+            [button("📚 " + context._("Sources"), cb(draft, "a:sources")),
+             button("✅ " + context._("Still accurate"), cb(draft, "a:ok"))],
+            [button("✖️ " + context._("Cancel"), cb(draft, "x"))]]
+    if topic.kind == "answer":
+        lines.append("📋 " + (context._("Short version: {n} of {limit} characters.", n=len(text.short),
+                                        limit=SHORT_LIMIT) if text.short
+                             else context._("No short version yet: people see no «Short version» button.")))
+        rows.insert(2, [button("📋 " + context._("Short version"), cb(draft, "a:short"))])
+    await chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML, reply_markup=keyboard(rows),
+                            disable_web_page_preview=True)
     return ACTION
 
 
 @requires()
 @form_button(EDIT, _stale)
 async def on_action(update: Update, context: NavContext, draft: EditDraft, action: str) -> int:
-    if action == "a:text":
-        await show(update, context._("Send the new text. Use Telegram's own formatting (bold, italic, links); "
-                                     "lists by hand with • or 1."), new=True)
-        return TEXT
-    if action == "a:title":
-        await show(update, context._("Send the new title (one line)."), new=True)
-        return TITLE
-    if action == "a:sources":
-        await show(update, context._("Send the sources, one per line: Title | https://…"), new=True)
-        return SOURCES
-    # "Still accurate": the same text, today's review date.
+    if action != "a:ok":
+        return await ask_field(update, context, draft, action)
+    # "Still accurate": the same text, short version and sources, today's review date.
     return await _publish(update, context, draft, Change(reviewed_on=utcnow().date()), action="still_accurate")
-
-
-@requires()
-async def on_text(update: Update, context: NavContext) -> int:
-    draft = context.user_data[EDIT]
-    # Telegram's entities (bold, italic, links…) become Telegram HTML; plain "<" typed by hand is escaped.
-    draft.body = update.effective_message.text_html
-    draft.fields.append("text")
-    return await preview(update, context, draft)
-
-
-@requires()
-async def on_title(update: Update, context: NavContext) -> int:
-    draft = context.user_data[EDIT]
-    draft.title = " ".join(update.effective_message.text.split())
-    draft.fields.append("title")
-    if draft.expected_revision == 0 and draft.body is None:
-        await show(update, context._("Now send the text."), new=True)
-        return TEXT
-    return await preview(update, context, draft)
-
-
-@requires()
-async def on_sources(update: Update, context: NavContext) -> int:
-    draft = context.user_data[EDIT]
-    sources = moderation.parse_sources(update.effective_message.text)
-    if sources is None:
-        await show(update, reasons(context, ["bad_source"]), new=True)
-        return SOURCES
-    draft.sources = sources
-    draft.fields.append("sources")
-    return await preview(update, context, draft)
-
-
-async def preview(update: Update, context: NavContext, draft: EditDraft) -> int:
-    topic = await _topic(context, draft)
-    current = await moderation.current_text(context.session, topic, draft.locale)
-    title, body, sources = draft.change().applied_to(current)
-    problems = moderation.validate(title, body, sources)
-    if problems:
-        await show(update, reasons(context, problems) + "\n\n" + context._("The published text is unchanged."),
-                   new=True)
-        return TEXT if "text" in draft.fields[-1:] else (TITLE if "title" in draft.fields[-1:] else SOURCES)
-    chat = update.effective_chat
-    await chat.send_message("👁 " + context._("Preview — exactly as people will see it:"))
-    if topic.kind == "answer":
-        parts = render_answer(title, body, sources, date.today(), draft.locale)
-    else:
-        parts = [render_menu(title, body)]
-    for part in parts:
-        await chat.send_message(part, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
-    rows = [[button("✅ " + context._("Publish"), _cb(draft, "p"))],
-            [button("✏️ " + context._("Edit again"), _cb(draft, "again")),
-             button("✖️ " + context._("Cancel"), _cb(draft, "x"))]]
-    await chat.send_message(context._("Publish this?"), reply_markup=keyboard(rows))
-    return PREVIEW
 
 
 @requires()
 @form_button(EDIT, _stale)
 async def on_preview(update: Update, context: NavContext, draft: EditDraft, action: str) -> int:
     if action == "again":
-        draft.title = draft.body = draft.sources = None
-        draft.fields = []
         return await show_current(update, context, draft)
     return await _publish(update, context, draft, draft.change())
 
 
 async def _publish(update: Update, context: NavContext, draft: EditDraft, change: Change,
                    action: str = "publish") -> int:
-    topic = await _topic(context, draft)
+    topic = await topic_of(context, draft)
     try:
         text = await moderation.publish(context.session, topic, draft.locale, change,
                                         author_id=update.effective_user.id,
@@ -241,10 +180,13 @@ async def _publish(update: Update, context: NavContext, draft: EditDraft, change
         await show(update, "⚠️ " + context._(
             "Someone else published revision {revision} of this text while you were editing. Nothing was "
             "overwritten. Their version:", revision=current.revision), new=True)
-        await update.effective_chat.send_message(current.body, parse_mode=ParseMode.HTML,
-                                                 disable_web_page_preview=True)
-        rows = [[button("✏️ " + context._("Edit their version"), _cb(draft, "again"))],
-                [button("✖️ " + context._("Cancel"), _cb(draft, "x"))]]
+        if draft.fields == ["short"] and current.short:  # their short version is what this edit would replace
+            await update.effective_chat.send_message(current.short, disable_web_page_preview=True)
+        else:
+            await update.effective_chat.send_message(current.body, parse_mode=ParseMode.HTML,
+                                                     disable_web_page_preview=True)
+        rows = [[button("✏️ " + context._("Edit their version"), cb(draft, "again"))],
+                [button("✖️ " + context._("Cancel"), cb(draft, "x"))]]
         await update.effective_chat.send_message(context._("What now?"), reply_markup=keyboard(rows))
         return PREVIEW
     except Invalid as invalid:
@@ -282,10 +224,11 @@ def conversation() -> ConversationHandler:
         states={
             PICK: [MessageHandler(text, on_pick_text), CallbackQueryHandler(on_pick_button, pattern=form + r"t:")],
             LOCALE: [CallbackQueryHandler(on_locale, pattern=form + r"l:(ru|en)$")],
-            ACTION: [CallbackQueryHandler(on_action, pattern=form + r"a:(text|title|sources|ok)$")],
+            ACTION: [CallbackQueryHandler(on_action, pattern=form + r"a:(text|title|sources|short|ok)$")],
             TEXT: [MessageHandler(text, on_text)],
             TITLE: [MessageHandler(text, on_title)],
             SOURCES: [MessageHandler(text, on_sources)],
+            SHORT: [MessageHandler(text, on_short)],
             PREVIEW: [CallbackQueryHandler(on_preview, pattern=form + r"(p|again)$")],
         },
         fallbacks=[CommandHandler("cancel", on_cancel), CallbackQueryHandler(on_cancel_button, pattern=form + "x$"),

@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import NavContext
-from bot.knowledge.models import Topic
+from bot.knowledge.models import Topic, TopicRevision
 from bot.moderation import service as moderation
 from bot.moderation.service import Conflict, Invalid
 from handlers.moderation.access import reasons, requires
@@ -36,16 +36,37 @@ async def on_history(update: Update, context: NavContext) -> None:
     locale = _locale_arg(context, 1)
     revisions = await moderation.history(context.session, topic, locale)
     lines = [f"<b>{html.escape(topic.slug)}/{locale}</b>"]
+    restore = "\n" + context._("Restore one: /rollback {slug} {locale} N", slug=topic.slug, locale=locale)
+    room = 4000 - len(lines[0]) - len(restore)  # whole revisions only: a cut could split a tag
     for newer, older in zip(revisions, [*revisions[1:], None], strict=True):
-        who = f"id {newer.author_id}" if newer.author_id else newer.origin
-        lines.append(f"\n<b>r{newer.revision}</b> · {newer.created_at:%Y-%m-%d %H:%M} UTC · {html.escape(who)}")
-        if older is not None:
-            diff = moderation.short_diff(older.body, newer.body)
-            if older.title != newer.title:
-                diff.insert(0, f"title: {older.title[:30]} → {newer.title[:30]}")
-            lines += [f"<code>{html.escape(line)}</code>" for line in diff] or ["<i>—</i>"]
-    lines.append("\n" + context._("Restore one: /rollback {slug} {locale} N", slug=topic.slug, locale=locale))
-    await update.effective_chat.send_message("\n".join(lines)[:4000], parse_mode=ParseMode.HTML)
+        block = _revision_block(context, newer, older)
+        room -= sum(len(line) + 1 for line in block)
+        if room < 0:
+            lines.append("…")
+            break
+        lines += block
+    lines.append(restore)
+    await update.effective_chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML)
+
+
+def _revision_block(context: NavContext, newer: TopicRevision, older: TopicRevision | None) -> list[str]:
+    """One revision in /history: who and when, then what changed since the one before (body lines, title,
+    short version, sources)."""
+    who = f"id {newer.author_id}" if newer.author_id else newer.origin
+    block = [f"\n<b>r{newer.revision}</b> · {newer.created_at:%Y-%m-%d %H:%M} UTC · {html.escape(who)}"]
+    if older is None:
+        return block
+    diff = moderation.short_diff(older.body, newer.body)
+    changes = moderation.revision_changes(older, newer)
+    if "title" in changes:
+        diff.insert(0, "title: {} → {}".format(*(t[:30] for t in changes["title"])))
+    if "short" in changes:
+        old, new = (t[:40] + ("…" if len(t) > 40 else "") if t else "—" for t in changes["short"])
+        diff.append("📋 " + context._("Short version: «{old}» → «{new}»", old=old, new=new))
+    if "sources" in changes:
+        diff.append("📚 " + context._("Sources changed ({old} → {new})", old=changes["sources"][0],
+                                      new=changes["sources"][1]))
+    return block + ([f"<code>{html.escape(line)}</code>" for line in diff] or ["<i>—</i>"])
 
 
 @requires()

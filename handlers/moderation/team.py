@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 import handlers.fallback as fallback
+import handlers.search as search
 from bot.context import NavContext
 from bot.moderation import service as moderation
 from bot.moderation.service import ADMIN
@@ -49,8 +50,8 @@ async def on_forwarded(update: Update, context: NavContext) -> None:
     """An admin forwards a message from someone: offer to make its sender a moderator. For anyone else a
     forwarded text is just a question."""
     if await moderation.role(context.session, context.settings, update.effective_user.id) != ADMIN:
-        if update.effective_message.text:
-            await fallback.on_text(update, context)
+        if update.effective_message.text or update.effective_message.caption:
+            await search.on_question(update, context)
         else:
             await fallback.on_media(update, context)
         return
