@@ -19,6 +19,7 @@ import time
 from dataclasses import replace
 
 from bench import (
+    Handled,
     command_line,
     describe_url,
     fmt,
@@ -73,10 +74,11 @@ async def run(people: int, interval: float, database_url: str | None) -> None:
         settings = replace(Settings(token=token), database_url=url, api_url=api.url, helpdesk_chat_id=forum,
                            dispatch_interval=interval)
         application = build_application(settings)
+        handled = Handled(application)
         await start_app(application)
         try:
-            await asyncio.sleep(1.5)  # the bot's own "added to the group" updates, the desk's first tick
-            figures = await measure(api, forum, people)
+            await handled.wait(2, WAIT)  # the bot's own "added to the group" updates
+            figures = await measure(api, forum, people, handled)
         finally:
             await stop_app(application)
         requests = [name for name, _ in api.chat_requests(forum)]
@@ -87,37 +89,49 @@ async def run(people: int, interval: float, database_url: str | None) -> None:
         print(f"\n{command_line(MODULE)}")
 
 
-async def measure(api: LocalBotApi, forum: int, people: int) -> list[list[str]]:
+async def measure(api: LocalBotApi, forum: int, people: int, handled: Handled) -> list[list[str]]:
     ids = [FIRST_PERSON + i for i in range(people)]
     lang = {uid: ("ru" if i % 2 == 0 else "en") for i, uid in enumerate(ids)}
     count = lambda chat: len(api.bot_messages(chat))  # noqa: E731
     group_posts = lambda: len(api.bot_messages(forum))  # noqa: E731
     search, asked, in_forum, follow, follow_forum, delivered, acked, wave = ([] for _ in range(8))
+    sent = handled.count  # updates sent so far; before each step the previous ones are fully handled
+
+    async def settled() -> None:
+        await handled.wait(sent, WAIT)
+
     for n, uid in enumerate(ids, start=1):
+        await settled()
         before = count(uid)
         search.append(await timed(api, lambda u=uid: api.user_sends(u, "залог bond", language_code=lang[u]),
                                   lambda u=uid, b=before: count(u) > b))
-        before = count(uid)
+        sent += 1
+        await settled()  # the whole search reply is out before /ask
         api.user_sends(uid, "/ask", language_code=lang[uid])
-        await api.wait_for(lambda u=uid, b=before: count(u) > b, WAIT)
+        sent += 1
+        await settled()
         consent = api.bot_messages(uid)[-1]
-        edits = consent.edits
         api.user_presses(uid, consent.message_id, consent.callback_data("✅"), language_code=lang[uid])
-        await api.wait_for(lambda m=consent, e=edits: m.edits > e, WAIT)
+        sent += 1
+        await settled()
         before, posts = count(uid), group_posts()
         started = time.perf_counter()
         api.user_sends(uid, QUESTIONS[lang[uid]].format(n=n), language_code=lang[uid])
+        sent += 1
         await api.wait_for(lambda u=uid, b=before: count(u) > b, WAIT)
         asked.append(time.perf_counter() - started)
         await api.wait_for(lambda p=posts: group_posts() > p, WAIT)
         in_forum.append(time.perf_counter() - started)
+        await settled()
         before, posts = count(uid), group_posts()
         started = time.perf_counter()
         api.user_sends(uid, "And one more detail", language_code=lang[uid])
+        sent += 1
         await api.wait_for(lambda u=uid, b=before: count(u) > b, WAIT)
         follow.append(time.perf_counter() - started)
         await api.wait_for(lambda p=posts: group_posts() > p, WAIT)
         follow_forum.append(time.perf_counter() - started)
+    await settled()
     topics = [t for t in api.topics(forum) if t.name.startswith("#")]
     for ticket_uid, topic in zip(ids, topics, strict=True):
         before = count(ticket_uid)
