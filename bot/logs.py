@@ -25,6 +25,8 @@ _FLOORS = {
     "tornado.access": logging.WARNING,
     "aiohttp.access": logging.WARNING,
     "aiosqlite": logging.INFO,
+    # "Context impl SQLiteImpl." and friends at every start; a failed start must be one line on stderr.
+    "alembic": logging.WARNING,
     "asyncio": logging.INFO,
 }
 
