@@ -101,7 +101,7 @@ async def test_a_huge_body_is_refused_before_it_is_read(webhook, secret, expecte
 
 
 async def test_a_chunked_body_is_cut_off_at_one_megabyte(webhook, api):
-    _url, port = webhook
+    url, port = webhook
     headers = {"Content-Type": "application/json", "Transfer-Encoding": "chunked",
                "X-Telegram-Bot-Api-Secret-Token": SECRET}
     piece = b" " * 65536
@@ -110,19 +110,19 @@ async def test_a_chunked_body_is_cut_off_at_one_megabyte(webhook, api):
     # The endpoint still serves Telegram afterwards.
     api.user_sends(42_000_002, "/start", language_code="en")
     async with httpx.AsyncClient() as client:
-        ok = await client.post(_url, json=update_json(9100, 42_000_002, "/help"),
+        ok = await client.post(url, json=update_json(9100, 42_000_002, "/help"),
                                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
     assert ok.status_code == 200
     await eventually(lambda: any("How to use the bot" in m.text for m in api.bot_messages(42_000_002)))
 
 
 async def test_garbage_with_the_secret_is_400_and_not_logged(webhook, caplog):
-    _url, port = webhook
+    url, _port = webhook
     async with httpx.AsyncClient() as client:
-        bad = await client.post(_url, content=b'{"update_id": "Xylophone-Name", "message": 5}',
+        bad = await client.post(url, content=b'{"update_id": "Xylophone-Name", "message": 5}',
                                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET,
                                          "Content-Type": "application/json"})
-        not_json = await client.post(_url, content=b"Xylophone-Name",
+        not_json = await client.post(url, content=b"Xylophone-Name",
                                      headers={"X-Telegram-Bot-Api-Secret-Token": SECRET,
                                               "Content-Type": "application/json"})
     assert (bad.status_code, not_json.status_code) == (400, 400)
