@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import LOCALES, N_, RUSSIAN_FAMILY, Translator, locale_for, translator
 from bot.models import User
-from bot.updates import PerUserUpdateProcessor
+from bot.updates import PerUserUpdateProcessor, flood_notice
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,7 @@ def build_application(settings: Settings, database: Database | None = None) -> A
     from handlers import register_all
 
     assert settings.token, "build_application needs a token"
+    processor = PerUserUpdateProcessor(flood_messages=settings.flood_messages, flood_seconds=settings.flood_seconds)
     application = (
         ApplicationBuilder()
         .application_class(NavigatorApplication)
@@ -184,7 +185,7 @@ def build_application(settings: Settings, database: Database | None = None) -> A
         .base_url(settings.bot_base_url)
         .base_file_url(settings.api_url.rstrip("/") + "/file/bot")
         .context_types(ContextTypes(context=NavContext))
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(processor)
         # Replies to one person are not paced (they answer that person's own tap); 429s are retried. The
         # reminder and broadcast outbox paces itself (bot/outbox.py) with its own Bot instance.
         .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
@@ -194,6 +195,7 @@ def build_application(settings: Settings, database: Database | None = None) -> A
     )
     application.bot_data[SETTINGS] = settings
     application.bot_data[DB] = database or Database(settings.database_url)
+    processor.on_flood = flood_notice(application.bot, application.bot_data[DB], settings.default_locale)
     register_all(application)
     return application
 

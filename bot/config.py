@@ -52,6 +52,9 @@ class Settings:
     max_attempts: int = 5
     lease_seconds: int = 60  # a claimed reminder returns to the queue after this if its sender died
     stale_after_days: int = 90
+    # One person's updates beyond flood_messages within flood_seconds are dropped with one "slow down" reply.
+    flood_messages: int = 20
+    flood_seconds: float = 10.0
 
     @property
     def bot_base_url(self) -> str:
