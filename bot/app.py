@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
@@ -28,6 +27,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import LOCALES, N_, RUSSIAN_FAMILY, Translator, locale_for, translator
 from bot.models import User
+from bot.transport import PerChatRetry, RetryingRequest
 from bot.updates import PerUserUpdateProcessor, flood_notice
 
 log = logging.getLogger(__name__)
@@ -186,9 +186,11 @@ def build_application(settings: Settings, database: Database | None = None) -> A
         .base_file_url(settings.api_url.rstrip("/") + "/file/bot")
         .context_types(ContextTypes(context=NavContext))
         .concurrent_updates(processor)
-        # Replies to one person are not paced (they answer that person's own tap); 429s are retried. The
-        # reminder and broadcast outbox paces itself (bot/outbox.py) with its own Bot instance.
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
+        # Replies to one person are not paced (they answer that person's own tap); a 429 delays only its chat
+        # and a 5xx is tried once more (bot/transport.py). The reminder and broadcast outbox paces itself with its
+        # own Bot instance.
+        .request(RetryingRequest(connection_pool_size=256))
+        .rate_limiter(PerChatRetry())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -21,7 +21,7 @@ async def test_a_distinctive_name_and_text_never_reach_the_logs(make_person, api
                                                      username=person_username))
         await person.send("/start")
         await person.send("/help")
-        api.fail_next("sendMessage", 500, description="Internal Server Error")
+        api.fail_next("sendMessage", 500, description="Internal Server Error", count=2)  # the retry fails too
         await person.send("another secret Xylophone-4242")  # the error path logs too
     finally:
         logging.getLogger().removeHandler(handler)
