@@ -118,10 +118,10 @@ class RetryingRequest(HTTPXRequest):
         except NetworkError as exc:
             if not repeatable or "ConnectError" not in str(exc):
                 raise
-            log.info("Bot API connection failed; trying once more")
+            log.debug("Bot API connection failed; trying once more")
         else:
             if code < 500 or not repeatable:
                 return code, payload
-            log.info("Bot API answered %d; trying once more", code)
+            log.debug("Bot API answered %d; trying once more", code)
         await asyncio.sleep(RETRY_5XX_AFTER)
         return await super().do_request(url, method, request_data, **timeouts)
