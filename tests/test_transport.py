@@ -41,7 +41,7 @@ async def test_a_429_for_one_chat_delays_only_that_chat(api, app):
     api.fail_next("sendMessage", 429, retry_after=4, chat_id=slowed)
     api.user_sends(slowed, "/help", language_code="en")
     await api.wait_for(lambda: any(c[0] == "sendMessage" and str(c[1].get("chat_id")) == str(slowed)
-                                   for c in api.calls[-50:]) and not api._faults)  # the 429 has been served
+                                   for c in api.calls[-50:]) and not api.world.faults)  # the 429 has been served
     during = await latencies(api, SAMPLES) + await latencies(api, SAMPLES)
     waiting = not any(HELP in m.text for m in api.bot_messages(slowed))
     after = await latencies(api, SAMPLES) + await latencies(api, SAMPLES)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,10 +24,14 @@ from bot.i18n import LOCALES
 from bot.knowledge.models import KINDS, ORIGIN_PACK, Topic, TopicRevision, TopicText
 from bot.knowledge.render import MESSAGE_LIMIT, plain_length, render_answer, validate_body
 
+log = logging.getLogger(__name__)
+
 PACK_DIR = Path(__file__).resolve().parent / "pack"
 ROOT_SLUG = "start"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 TITLE_LIMIT = 64
+SHORT_LIMIT = 300  # the short version: plain text, forwarded or dictated to a detainee
+_TAG_LIKE_RE = re.compile(r"<\s*/?\s*[a-zA-Z]")
 _SECTION_RE = re.compile(r"^===\s*([a-z]{2})\s*===\s*$")
 
 
@@ -42,9 +47,13 @@ class PackText:
     body: str
     sources: list[dict]
     reviewed_on: date
+    short: str | None = None  # plain text, at most SHORT_LIMIT characters
 
     def digest(self) -> str:
-        raw = json.dumps([self.title, self.body, self.sources, self.reviewed_on.isoformat()], ensure_ascii=False)
+        parts = [self.title, self.body, self.sources, self.reviewed_on.isoformat()]
+        if self.short is not None:  # texts without a short version keep the digest they always had
+            parts.append(self.short)
+        raw = json.dumps(parts, ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -65,6 +74,17 @@ class PackTopic:
 
 def valid_url(url: object) -> bool:
     return isinstance(url, str) and re.match(r"^(https?://[^\s<>\"]+|tg://[^\s<>\"]+)$", url) is not None
+
+
+def short_problem(short: object) -> str | None:
+    """Why this cannot be a short version (plain text, 1..SHORT_LIMIT characters), or None."""
+    if not isinstance(short, str) or not short.strip():
+        return "must be a non-empty text"
+    if len(short.strip()) > SHORT_LIMIT:
+        return f"is {len(short.strip())} characters; at most {SHORT_LIMIT}"
+    if _TAG_LIKE_RE.search(short):
+        return "must be plain text (no HTML tags)"
+    return None
 
 
 def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
@@ -144,6 +164,11 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
             bad("sources", "every source needs a title")
         elif not valid_url(source.get("url")):
             bad("sources", f"URL must be http(s) or tg: {str(source.get('url'))[:80]}")
+        elif "title_ru" in source and (not isinstance(source["title_ru"], str) or not source["title_ru"].strip()):
+            bad("sources", f"title_ru must be a non-empty text: {source['title']}"[:120])
+        elif set(source) - {"title", "title_ru", "url"}:
+            bad("sources", f"unknown source keys: {', '.join(sorted(map(str, set(source) - {'title', 'title_ru', 'url'})))}")
+    # A top-level 'questions:' block (search phrasings) may be present; the search feature reads it, not this loader.
     if kind == "answer" and not sources:
         bad("sources", "an answer needs at least one source")
 
@@ -175,6 +200,15 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
         title = title.strip()
         if len(title) > TITLE_LIMIT or "<" in title:
             problems.append(f"{name}:{key_line(locale)}: {locale}.title must be plain text, ≤ {TITLE_LIMIT} chars")
+        # The short version is optional here (files not yet written still load); tests/test_content_rules.py
+        # requires one for every answer.
+        short = header.get("short")
+        if short is not None:
+            reason = short_problem(short)
+            if reason:
+                problems.append(f"{name}:{key_line(locale)}: {locale}.short {reason}")
+                continue
+            short = short.strip()
         if locale not in bodies:
             problems.append(f"{name}:{end + 1}: the '=== {locale} ===' section is missing")
             continue
@@ -184,7 +218,7 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
             problems.append(f"{name}:{body_lines[locale]}: {locale} body: {reason}")
             continue
         if isinstance(reviewed, date):
-            text = PackText(title, body, [dict(s) for s in sources if isinstance(s, dict)], reviewed)
+            text = PackText(title, body, [dict(s) for s in sources if isinstance(s, dict)], reviewed, short)
             try:
                 parts = render_answer(title, body, text.sources, reviewed, locale)
             except Exception as exc:  # a paragraph longer than one message
@@ -301,7 +335,7 @@ async def load_pack(session: AsyncSession, topics: list[PackTopic]) -> LoadRepor
             if current is None:
                 session.add(TopicText(
                     topic_id=topic.id, locale=locale, title=pack_text.title, body=pack_text.body,
-                    sources=pack_text.sources, reviewed_on=pack_text.reviewed_on, revision=1,
+                    short=pack_text.short, sources=pack_text.sources, reviewed_on=pack_text.reviewed_on, revision=1,
                     origin=ORIGIN_PACK, pack_digest=digest, updated_at=now,
                 ))
                 _add_revision(session, topic.id, locale, 1, pack_text, now)
@@ -312,7 +346,7 @@ async def load_pack(session: AsyncSession, topics: list[PackTopic]) -> LoadRepor
             elif current.pack_digest == digest:
                 report.unchanged_texts += 1
             else:
-                current.title, current.body = pack_text.title, pack_text.body
+                current.title, current.body, current.short = pack_text.title, pack_text.body, pack_text.short
                 current.sources, current.reviewed_on = pack_text.sources, pack_text.reviewed_on
                 current.revision += 1
                 current.pack_digest, current.updated_at = digest, now
@@ -328,7 +362,7 @@ async def load_pack(session: AsyncSession, topics: list[PackTopic]) -> LoadRepor
 
 def _add_revision(session: AsyncSession, topic_id: int, locale: str, revision: int, text: PackText, now) -> None:
     session.add(TopicRevision(
-        topic_id=topic_id, locale=locale, revision=revision, title=text.title, body=text.body,
+        topic_id=topic_id, locale=locale, revision=revision, title=text.title, body=text.body, short=text.short,
         sources=text.sources, reviewed_on=text.reviewed_on, origin=ORIGIN_PACK, author_id=None, created_at=now,
     ))
 
@@ -351,3 +385,13 @@ async def prepare_database(url: str) -> LoadReport:
         return await load_into(database)
     finally:
         await database.dispose()
+
+
+async def load_on_start(database) -> None:
+    """``run`` loads the content pack on start; a broken pack is reported and the stored texts stay in use."""
+    try:
+        report = await load_into(database)
+    except PackError as exc:
+        log.error("content pack refused, keeping stored texts: %d problem(s)\n%s", len(exc.problems), exc)
+        return
+    log.info("content pack loaded: %s", report.summary())

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db import utcnow
 from bot.knowledge.models import ORIGIN_MODERATOR, Topic, TopicRevision, TopicText
-from bot.knowledge.pack import SLUG_RE, TITLE_LIMIT, valid_url
+from bot.knowledge.pack import SLUG_RE, TITLE_LIMIT, short_problem, valid_url
 from bot.knowledge.render import plain_length, validate_body
 from bot.moderation.models import AuditEntry, Moderator
 
@@ -107,6 +107,30 @@ class Change:
     body: str | None = None
     sources: list[dict] | None = None
     reviewed_on: date | None = None
+    short: str | None = None  # None keeps the published short version
+
+    def applied_to(self, current: TopicText | None) -> tuple[str, str, list[dict]]:
+        """(title, body, sources) as they would be published: the changed fields over the current text."""
+        title = self.title if self.title is not None else (current.title if current else "")
+        body = self.body if self.body is not None else (current.body if current else "")
+        sources = self.sources if self.sources is not None else list(current.sources if current else [])
+        return title, body, sources
+
+
+SOURCE_LINE = re.compile(r"^\s*(.+?)\s*\|\s*(\S+)\s*$")
+
+
+def parse_sources(text: str) -> list[dict] | None:
+    """Sources typed one per line as ``Title | https://…``; None if any line is not like that."""
+    sources = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = SOURCE_LINE.match(line)
+        if not match or not valid_url(match[2]):
+            return None
+        sources.append({"title": match[1][:200], "url": match[2]})
+    return sources
 
 
 async def publish(session: AsyncSession, topic: Topic, locale: str, change: Change, *, author_id: int,
@@ -122,6 +146,8 @@ async def publish(session: AsyncSession, topic: Topic, locale: str, change: Chan
     body = change.body if change.body is not None else text.body
     sources = change.sources if change.sources is not None else list(text.sources if text else [])
     problems = validate(title, body, sources)
+    if change.short and short_problem(change.short):
+        problems.append("bad_short")
     if problems:  # validated before anything is touched: the published text stays as it was
         raise Invalid(problems)
     if text is None:
@@ -129,11 +155,13 @@ async def publish(session: AsyncSession, topic: Topic, locale: str, change: Chan
                          reviewed_on=now.date())
         session.add(text)
     text.title, text.body, text.sources = title.strip(), body.strip(), sources
+    if change.short is not None:
+        text.short = change.short.strip() or None
     text.reviewed_on = change.reviewed_on or now.date()
     text.revision += 1
     text.origin, text.updated_at = ORIGIN_MODERATOR, now
     session.add(TopicRevision(topic_id=topic.id, locale=locale, revision=text.revision, title=text.title,
-                              body=text.body, sources=text.sources, reviewed_on=text.reviewed_on,
+                              body=text.body, short=text.short, sources=text.sources, reviewed_on=text.reviewed_on,
                               origin=ORIGIN_MODERATOR, author_id=author_id, created_at=now))
     session.add(AuditEntry(actor_id=author_id, action=action, target=f"{topic.slug}/{locale} r{text.revision}",
                            created_at=now))
@@ -161,7 +189,7 @@ async def rollback(session: AsyncSession, topic: Topic, locale: str, revision: i
         TopicRevision.topic_id == topic.id, TopicRevision.locale == locale, TopicRevision.revision == revision))
     if old is None:
         raise Invalid(["no_revision"])
-    return await publish(session, topic, locale, Change(old.title, old.body, list(old.sources)),
+    return await publish(session, topic, locale, Change(old.title, old.body, list(old.sources), short=old.short or ""),
                          author_id=author_id, expected_revision=expected_revision, action="rollback")
 
 

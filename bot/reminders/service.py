@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,25 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import utcnow
 from bot.models import User
+from bot.outbox import CLAIMED, PENDING
+from bot.persistence import form_draft
 from bot.reminders import schedule
-from bot.reminders.models import (
-    ACTIVE,
-    CANCELLED,
-    CLAIMED,
-    FOLLOWUP,
-    LEAD,
-    PAUSED,
-    PENDING,
-    Reminder,
-    Subscription,
-)
+from bot.reminders.models import ACTIVE, CANCELLED, FOLLOWUP, KINDS, LEAD, PAUSED, Reminder, Subscription
 
 MAX_SUBSCRIPTIONS = 20  # per person; a relative following a few cases is well inside it
 
 
+@form_draft("reminder")
 @dataclass
 class Draft:
-    """A reminder form being filled in. It lives in memory only; nothing is stored before "confirm"."""
+    """A reminder form being filled in. Nothing is stored as a reminder before "confirm"; the open form itself is
+    kept (``bot.persistence``) so it survives a restart."""
 
     form_id: str
     kind: str | None = None
@@ -54,6 +50,67 @@ class Draft:
 
     def event_tz(self) -> str:
         return schedule.BIA_TZ if self.kind == "bia" else self.tz
+
+    def has_passed(self, now: datetime) -> bool:
+        """The event (for a hearing: its start in the court's time zone) is not in the future."""
+        return self.event_at() <= now
+
+    def choose_kind(self, kind: str) -> bool:
+        """Set the kind (and its default leads); False for a kind the form does not offer."""
+        if kind not in KINDS:
+            return False
+        self.kind = kind
+        self.leads = list(schedule.available_leads(kind))
+        return True
+
+    def toggle_lead(self, lead: str) -> None:
+        """Switch one reminder time on or off, keeping the offered order; unknown leads are ignored."""
+        order = schedule.available_leads(self.kind)
+        if lead not in order:
+            return
+        if lead in self.leads:
+            self.leads.remove(lead)
+        else:
+            self.leads.append(lead)
+        self.leads.sort(key=order.index)
+
+    def set_label(self, text: str) -> str | None:
+        """Store a short label such as «мама»; returns why not ("too_long", "number", "control") or None."""
+        label = " ".join(text.split())
+        problem = label_problem(label)
+        if problem is None:
+            self.label = label or None
+        return problem
+
+
+LABEL_MAX = 32
+# Five or more digits (in any script) with anything but letters between them: an A-number or a phone number,
+# written as A123456789, A-123/456/789, A123.456.789 or ١٢٣٤٥…
+_LONG_NUMBER = re.compile(r"\d(?:[^\w]*\d){4,}|\d(?:[\W_]*\d){4,}")
+
+
+def label_problem(label: str) -> str | None:
+    if len(label) > LABEL_MAX:
+        return "too_long"
+    if any(unicodedata.category(ch)[0] == "C" for ch in label):  # NUL and other control characters
+        return "control"
+    if _LONG_NUMBER.search(label) or sum(ch.isdigit() or unicodedata.category(ch) == "Nd" for ch in label) >= 5:
+        return "number"
+    return None
+
+
+@dataclass
+class Preview:
+    """What a form would plan: the reminders with their times, and the chosen ones already too late to send."""
+
+    planned: list[tuple[str, datetime]]
+    skipped: list[str]
+
+
+def preview(draft: Draft, now: datetime) -> Preview:
+    planned = schedule.plan(draft.event_at(), draft.event_tz(), draft.leads, now, followup=False)
+    chosen = {lead for lead, _ in planned}
+    return Preview(planned, [lead for lead in draft.leads if lead not in chosen])
 
 
 class AlreadySaved(Exception):

@@ -1,0 +1,114 @@
+"""/history, /rollback and /stale: what changed in a text, restoring an older revision, what needs a review."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.context import NavContext
+from bot.knowledge.models import Topic
+from bot.moderation import service as moderation
+from bot.moderation.service import Conflict, Invalid
+from handlers.moderation.access import reasons, requires
+from handlers.ui import ack, button, keyboard, show
+
+
+async def _topic_arg(update: Update, context: NavContext) -> Topic | None:
+    topic = await moderation.topic_any(context.session, context.args[0]) if context.args else None
+    if topic is None:
+        await show(update, "⚠️ " + context._("No such topic. Use its slug, for example: {example}",
+                                            example="/history acis"), new=True)
+    return topic
+
+
+def _locale_arg(context: NavContext, index: int) -> str:
+    return context.args[index] if len(context.args) > index and context.args[index] in ("ru", "en") else "ru"
+
+
+@requires()
+async def on_history(update: Update, context: NavContext) -> None:
+    topic = await _topic_arg(update, context)
+    if topic is None:
+        return
+    locale = _locale_arg(context, 1)
+    revisions = await moderation.history(context.session, topic, locale)
+    lines = [f"<b>{html.escape(topic.slug)}/{locale}</b>"]
+    for newer, older in zip(revisions, [*revisions[1:], None], strict=True):
+        who = f"id {newer.author_id}" if newer.author_id else newer.origin
+        lines.append(f"\n<b>r{newer.revision}</b> · {newer.created_at:%Y-%m-%d %H:%M} UTC · {html.escape(who)}")
+        if older is not None:
+            diff = moderation.short_diff(older.body, newer.body)
+            if older.title != newer.title:
+                diff.insert(0, f"title: {older.title[:30]} → {newer.title[:30]}")
+            lines += [f"<code>{html.escape(line)}</code>" for line in diff] or ["<i>—</i>"]
+    lines.append("\n" + context._("Restore one: /rollback {slug} {locale} N", slug=topic.slug, locale=locale))
+    await update.effective_chat.send_message("\n".join(lines)[:4000], parse_mode=ParseMode.HTML)
+
+
+@requires()
+async def on_rollback(update: Update, context: NavContext) -> None:
+    topic = await _topic_arg(update, context)
+    if topic is None:
+        return
+    locale = _locale_arg(context, 1)
+    if len(context.args) < 3 or not context.args[2].isdigit():
+        await show(update, "⚠️ " + context._("Say which revision: /rollback {slug} {locale} N", slug=topic.slug,
+                                            locale=locale), new=True)
+        return
+    current = await moderation.current_text(context.session, topic, locale)
+    data = f"mr:{topic.id}:{locale}:{context.args[2]}:{current.revision if current else 0}"
+    rows = [[button("↩️ " + context._("Restore revision {n}", n=context.args[2]), data)],
+            [button("✖️ " + context._("Cancel"), "mr:no")]]
+    await show(update, context._("Restore {slug}/{locale} to revision {n}? It becomes a new revision.",
+                                 slug=topic.slug, locale=locale, n=context.args[2]), keyboard(rows), new=True)
+
+
+@requires()
+async def on_rollback_button(update: Update, context: NavContext) -> None:
+    await ack(update)
+    if update.callback_query.data == "mr:no":
+        await show(update, context._("Cancelled. Nothing was published."))
+        return
+    _, topic_id, locale, revision, expected = update.callback_query.data.split(":")
+    topic = await context.session.get(Topic, int(topic_id))
+    try:
+        text = await moderation.rollback(context.session, topic, locale, int(revision),
+                                         author_id=update.effective_user.id, expected_revision=int(expected))
+    except Conflict as conflict:
+        await show(update, "⚠️ " + context._(
+            "Someone else published revision {revision} meanwhile; nothing was changed. Look at /history again.",
+            revision=conflict.current.revision))
+        return
+    except Invalid as invalid:
+        await show(update, reasons(context, invalid.problems))
+        return
+    await show(update, "✅ " + context._("Restored as revision {revision}.", revision=text.revision))
+
+
+@requires()
+async def on_stale(update: Update, context: NavContext) -> None:
+    days = int(context.args[0]) if context.args and context.args[0].isdigit() else context.settings.stale_after_days
+    rows = await moderation.stale(context.session, days)
+    if not rows:
+        await show(update, "✅ " + context._("Every text was reviewed in the last {days} days.", days=days), new=True)
+        return
+    lines = ["<b>" + context.ngettext("{n} text not reviewed for more than {days} days:",
+                                      "{n} texts not reviewed for more than {days} days:", len(rows), days=days)
+             + "</b>"]
+    lines += [f"{reviewed:%Y-%m-%d} · {html.escape(slug)}/{locale} · {html.escape(title)}"
+              for slug, locale, title, reviewed in rows[:50]]
+    if len(rows) > 50:
+        lines.append(context._("…and {n} more. /stale DAYS narrows the list.", n=len(rows) - 50))
+    await update.effective_chat.send_message("\n".join(lines)[:4000], parse_mode=ParseMode.HTML)
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("history", on_history),
+        CommandHandler("rollback", on_rollback),
+        CallbackQueryHandler(on_rollback_button, pattern=r"^mr:(no|\d+:(ru|en):\d+:\d+)$"),
+        CommandHandler("stale", on_stale),
+    ]
