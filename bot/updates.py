@@ -139,7 +139,9 @@ SLOW_DOWN = N_(
 def flood_notice(bot, database, default_locale: str) -> FloodNotice:
     """``on_flood`` for the Application: one message to the person in their language (private chats only;
     in a group it would only add to the noise)."""
-    from bot import users
+    from sqlalchemy import select
+
+    from bot.models import User
 
     async def notice(update: Update) -> None:
         chat, user = update.effective_chat, update.effective_user
@@ -147,10 +149,9 @@ def flood_notice(bot, database, default_locale: str) -> FloodNotice:
             return
         stored = None
         if user is not None:
-            try:
+            try:  # read only: the person's own (dropped) updates are not "seen" activity
                 async with database.session() as session:
-                    known = await users.touch(session, user.id)
-                    stored = known.locale if known else None
+                    stored = await session.scalar(select(User.locale).where(User.id == user.id))
             except Exception as exc:  # the database is busy or down: Telegram's language code will do
                 log.warning("flood notice without the stored language (%s)", type(exc).__name__)
         locale = locale_for(stored, user.language_code if user else None, default_locale)

@@ -21,7 +21,8 @@ from handlers.ui import ack, button, keyboard, show
 async def on_audit(update: Update, context: NavContext) -> None:
     entries = await moderation.recent_audit(context.session, 30)
     lines = ["<b>" + context._("Audit log (newest first)") + "</b>"]
-    lines += [f"{e.created_at:%Y-%m-%d %H:%M} · {e.actor_id} · {html.escape(e.action)} · {html.escape(e.target or '')}"
+    lines += [f"{e.created_at:%Y-%m-%d %H:%M} · {e.actor_id} · {html.escape(e.action)}"
+              + (f" ×{e.count}" if e.count > 1 else "") + f" · {html.escape(e.target or '')}"
               for e in entries]
     await update.effective_chat.send_message("\n".join(lines)[:4000], parse_mode=ParseMode.HTML)
 
