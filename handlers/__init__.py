@@ -1,6 +1,7 @@
 """Telegram handlers, one module (or package) per feature. ``register_all`` adds them in the order that matters.
 
 Order (PTB tries groups in ascending order and, within a group, handlers in the order added):
+0. the private-chats-only guard (``handlers.private``), in a group of its own before all others;
 1. conversations that own free text while they run (reminder form, moderation forms), so their text steps win;
 2. commands and namespaced buttons of each feature;
 3. the fallbacks: free-text search, media, unknown commands, stale buttons — always last.
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, language, menu, moderation, news, privacy, reminders, start, topics
+from handlers import errors, fallback, language, menu, moderation, news, privacy, private, reminders, start, topics
 
 
 def register_all(application: Application) -> None:
+    application.add_handlers(private.handlers(), group=private.GUARD_GROUP)  # groups get one "write to me" only
     for module in (moderation, reminders, start, topics, language, privacy, news):
         application.add_handlers(module.handlers())
     application.add_handlers(fallback.handlers())
