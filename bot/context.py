@@ -13,8 +13,10 @@ it is built (``bot.app.build_application``); handlers reach them as ``context.se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +55,8 @@ class NavigatorApplication(Application):
     outbox: Outbox
     #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
     updates_done: int = 0
+    #: The wall clock forms read "today" from; tests set a fixed one to try calendar edges (29 February).
+    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
 
     async def process_update(self, update: object) -> None:
         try:

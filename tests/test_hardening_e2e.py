@@ -3,6 +3,9 @@ when the person comes back (and only those), with one message in their language.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
+import pytest
 from sqlalchemy import select
 
 from bot.models import User
@@ -90,3 +93,16 @@ async def test_a_missed_return_does_not_leave_reminders_paused_forever(en: Perso
     await eventually(lambda: _status_is(database, row_id, SENT))
     [sub] = await subscriptions(database, en.user_id)
     assert sub.status == ACTIVE
+
+
+@pytest.mark.parametrize("today", [date(2028, 2, 29), date(2028, 3, 1)])
+async def test_a_bia_decision_on_29_february_is_read_on_the_leap_day_and_after(en: Person, app, today):
+    app.clock = lambda: datetime(today.year, today.month, today.day, 17, 0, tzinfo=UTC)  # noon in Virginia
+    try:
+        await en.send("/remind")
+        await tap(en, ":k:bia")
+        [reply] = await en.send("29.02")
+    finally:
+        del app.clock
+    # 29 February 2028 + 30 days = Thursday 30 March 2028, a business day.
+    assert "RECEIVED" in reply.text and "30 March 2028" in reply.text, reply.text
