@@ -1,6 +1,7 @@
 """Telegram handlers, one module (or package) per feature. ``register_all`` adds them in the order that matters.
 
 Order (PTB tries groups in ascending order and, within a group, handlers in the order added):
+0. the private-chats-only guard (``handlers.private``), in a group of its own before all others;
 1. conversations that own free text while they run (reminder form, moderation forms), so their text steps win;
 2. commands and namespaced buttons of each feature;
 3. free-text questions (handlers/search.py), then the fallbacks: media, unknown commands, stale buttons.
@@ -20,6 +21,7 @@ from handlers import (
     moderation,
     news,
     privacy,
+    private,
     reminders,
     search,
     start,
@@ -28,6 +30,7 @@ from handlers import (
 
 
 def register_all(application: Application) -> None:
+    application.add_handlers(private.handlers(), group=private.GUARD_GROUP)  # groups get one "write to me" only
     for module in (moderation, reminders, start, topics, language, privacy, news, gaps, inline):
         application.add_handlers(module.handlers())
     application.add_handlers(search.handlers())  # free text: after every feature that owns text

@@ -11,7 +11,7 @@ import re
 
 from bot.reminders.models import KINDS
 
-ID = r"(\d{1,9})"
+ID = r"([0-9]{1,9})"
 
 LIST = "rem:list"
 OK = "rem:ok"

@@ -17,7 +17,18 @@ from bot.models import User
 from bot.outbox import CLAIMED, PENDING
 from bot.persistence import form_draft
 from bot.reminders import schedule
-from bot.reminders.models import ACTIVE, CANCELLED, FOLLOWUP, KINDS, LEAD, PAUSED, Reminder, Subscription
+from bot.reminders.models import (
+    ACTIVE,
+    BY_BLOCK,
+    BY_PERSON,
+    CANCELLED,
+    FOLLOWUP,
+    KINDS,
+    LEAD,
+    PAUSED,
+    Reminder,
+    Subscription,
+)
 
 MAX_SUBSCRIPTIONS = 20  # per person; a relative following a few cases is well inside it
 
@@ -189,7 +200,7 @@ async def move(session: AsyncSession, sub: Subscription, draft: Draft, now: date
     sub.event_at = draft.event_at()
     if sub.kind == "bia":
         sub.decision_on = draft.decision_on
-    sub.status = ACTIVE
+    sub.status, sub.paused_by = ACTIVE, None
     await _cancel_pending(session, sub.id)
     session.add_all(_plan_rows(sub, now))
     await session.commit()
@@ -197,12 +208,12 @@ async def move(session: AsyncSession, sub: Subscription, draft: Draft, now: date
 
 
 async def pause(session: AsyncSession, sub: Subscription) -> None:
-    sub.status = PAUSED
+    sub.status, sub.paused_by = PAUSED, BY_PERSON
     await session.commit()
 
 
 async def resume(session: AsyncSession, sub: Subscription) -> None:
-    sub.status = ACTIVE
+    sub.status, sub.paused_by = ACTIVE, None
     await session.commit()
 
 
@@ -213,8 +224,19 @@ async def remove(session: AsyncSession, sub: Subscription) -> None:
 
 
 async def pause_all_for_user(session: AsyncSession, user_id: int) -> None:
+    """The person blocked the bot: pause what is active, marked as paused by the block (not committed here)."""
     await session.execute(update(Subscription).where(Subscription.user_id == user_id, Subscription.status == ACTIVE)
-                          .values(status=PAUSED))
+                          .values(status=PAUSED, paused_by=BY_BLOCK))
+
+
+async def resume_after_block(session: AsyncSession, user_id: int) -> int:
+    """The person is back: resume what the block paused — not what they paused themselves. Returns how many
+    subscriptions are on again (not committed here)."""
+    result = await session.execute(
+        update(Subscription).where(Subscription.user_id == user_id, Subscription.status == PAUSED,
+                                   Subscription.paused_by == BY_BLOCK)
+        .values(status=ACTIVE, paused_by=None))
+    return result.rowcount or 0
 
 
 async def purge_expired(session: AsyncSession, retention_days: int, now: datetime | None = None) -> int:

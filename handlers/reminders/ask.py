@@ -21,7 +21,7 @@ FORM = "reminder_form"  # the user_data key of the open form's draft
 def today_in(context: NavContext, tz: str | None = None) -> date:
     from zoneinfo import ZoneInfo
 
-    return datetime.now(ZoneInfo(tz or "America/New_York")).date()
+    return context.app.clock().astimezone(ZoneInfo(tz or "America/New_York")).date()
 
 
 def draft_of(context: NavContext) -> service.Draft | None:
