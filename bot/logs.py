@@ -40,6 +40,7 @@ _FLOORS = {
     "tornado.access": logging.WARNING,
     "aiohttp.access": logging.WARNING,
     "aiosqlite": logging.INFO,
+    "pymorphy3": logging.WARNING,  # dictionary paths and versions at every start
     # "Context impl SQLiteImpl." and friends at every start; a failed start must be one line on stderr.
     "alembic": logging.WARNING,
     "asyncio": logging.INFO,
