@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import Translator, locale_for, translator
 from bot.models import User
+from bot.persistence import DatabasePersistence
 
 if TYPE_CHECKING:
     from bot.outbox import Outbox
@@ -59,6 +60,11 @@ class NavigatorApplication(Application):
     updates_done: int = 0
     #: The wall clock forms read "today" from; tests set a fixed one to try calendar edges (29 February).
     clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
+
+    async def update_persistence(self) -> None:
+        await super().update_persistence()
+        if isinstance(self.persistence, DatabasePersistence):
+            await self.persistence.commit()  # the step and the draft together
 
     async def process_update(self, update: object) -> None:
         try:
