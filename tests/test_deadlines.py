@@ -223,3 +223,22 @@ def test_the_explanation_of_voluntary_departure_and_its_bond():
         "judge's order 23 Dec 2026 + 5 business days = Thu 31 Dec 2026 (weekends and federal holidays not counted)")
     ru = explain(deadlines.bond_deadline(date(2026, 12, 23)), translator("ru"))
     assert "+ 5 рабочих дней = чт 31 дек. 2026" in ru
+
+
+def test_a_stored_deadline_that_cannot_be_recounted_is_still_sent_with_its_date():
+    from bot.models import User
+    from bot.reminders import messages
+    from bot.reminders.models import Reminder, Subscription
+
+    # 364 days of voluntary departure cannot have been granted (a row edited by hand, or an old rule).
+    sub = Subscription(id=1, kind="vd", event_at=datetime(2027, 1, 1, 4, 59, tzinfo=UTC), tz=deadlines.DEADLINE_TZ,
+                       decision_on=date(2026, 1, 1), label=None, locale="en", leads=["1d"], court_id=None)
+    assert messages.subscription_deadline(sub) is None
+    text, _ = messages.render(Reminder(kind="lead", lead="1d"), sub, User(id=1, locale="en"),
+                              datetime(2026, 12, 1, tzinfo=UTC), False)
+    assert "Leave the US by: Thursday, 31 December 2026" in text and "Check the exact date with a lawyer" in text
+    assert "🧮" not in text and "valid passport" in text
+    # A real one is recounted, days granted included (voluntary departure keeps the calendar day).
+    sub.decision_on, sub.event_at = date(2026, 11, 1), deadlines.event_at(compute("vd", date(2026, 11, 1), 60))
+    recounted = messages.subscription_deadline(sub)
+    assert (recounted.start, recounted.amount, recounted.due) == (date(2026, 11, 1), 60, date(2026, 12, 31))

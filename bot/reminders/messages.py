@@ -198,8 +198,8 @@ def rule_line(deadline: deadlines.Deadline, t: Translator) -> str:
 
 
 def deadline_lines(deadline: deadlines.Deadline, t: Translator, *, bond: bool = True) -> list[str]:
-    """The last day, how it was counted and the rule; for voluntary departure also the bond (while it is ahead,
-    or ``bond=True`` to show it anyway); and "check the exact date with a lawyer"."""
+    """The last day, how it was counted and the rule; for voluntary departure also the bond (``bond=False`` leaves
+    it out); and "check the exact date with a lawyer"."""
     lines = ["📅 <b>" + t._(DUE_LINES[deadline.kind], day=long_day(deadline.due, t.locale)) + "</b>",
              "🧮 " + explain(deadline, t), "📖 " + rule_line(deadline, t)]
     if deadline.kind == "vd" and bond:
@@ -213,9 +213,15 @@ def bond_lines(bond: deadlines.Deadline, t: Translator) -> list[str]:
             "📖 " + rule_line(bond, t)]
 
 
-def subscription_deadline(sub: Subscription) -> deadlines.Deadline:
-    """The deadline a stored subscription follows, recounted from its start date."""
-    return deadlines.recover(sub.kind, sub.decision_on, sub.event_at.astimezone(ZoneInfo(sub.tz)).date())
+def subscription_deadline(sub: Subscription) -> deadlines.Deadline | None:
+    """The deadline a stored subscription follows, recounted from its start date; None for a hearing, or for a row
+    that cannot be recounted (then the reminder still goes, with the date alone)."""
+    if not deadlines.is_deadline(sub.kind) or sub.decision_on is None:
+        return None
+    try:
+        return deadlines.recover(sub.kind, sub.decision_on, sub.event_at.astimezone(ZoneInfo(sub.tz)).date())
+    except (KeyError, ValueError):
+        return None
 
 
 def event_lines(sub: Subscription, locale: str, subscriber_tz: str | None) -> list[str]:
@@ -239,8 +245,12 @@ def title(sub: Subscription, locale: str) -> str:
     return name + (f" · {html.escape(sub.label)}" if sub.label else "")
 
 
-def _deadline_body(row: Reminder, sub: Subscription, t: Translator, now: datetime) -> list[str]:
-    deadline = subscription_deadline(sub)
+def _deadline_body(row: Reminder, sub: Subscription, deadline: deadlines.Deadline | None, t: Translator,
+                   now: datetime) -> list[str]:
+    if deadline is None:  # cannot be recounted: the date, the time left and what to do, without the count
+        lines = [*event_lines(sub, t.locale, None), "⏳ " + time_left((sub.event_at - now).total_seconds(), t.locale),
+                 "⚖️ " + t._(CHECK_WITH_LAWYER), "", t._("What to do now:")]
+        return [*lines, *("• " + t._(item) for item in TODO[sub.kind]), "• " + t._(PRO_BONO)]
     if row.lead == "bond":
         bond = deadlines.bond_deadline(sub.decision_on)
         lines = bond_lines(bond, t)
@@ -267,8 +277,8 @@ def render(row: Reminder, sub: Subscription, user: User, now: datetime, late: bo
     if late:
         lines.append("⏰ <i>" + t._("Sent late: the bot was offline when this reminder was due.") + "</i>")
     lines.append("🔔 <b>" + title(sub, locale) + "</b>")
-    if deadlines.is_deadline(sub.kind) and sub.decision_on is not None:
-        lines += _deadline_body(row, sub, t, now)
+    if deadlines.is_deadline(sub.kind):
+        lines += _deadline_body(row, sub, subscription_deadline(sub), t, now)
     else:
         lines += event_lines(sub, locale, user.timezone)
         lines.append("⏳ " + time_left((sub.event_at - now).total_seconds(), locale))

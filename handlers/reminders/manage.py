@@ -53,8 +53,9 @@ async def on_details(update: Update, context: NavContext) -> None:
     if sub is None:
         return
     subscriber_tz = await service.user_timezone(context.session, update.effective_user.id)
-    if deadlines.is_deadline(sub.kind) and sub.decision_on is not None:
-        moment = deadline_lines(subscription_deadline(sub), translator(context.locale))
+    deadline = subscription_deadline(sub)
+    if deadline is not None:
+        moment = deadline_lines(deadline, translator(context.locale))
     else:
         moment = event_lines(sub, context.locale, subscriber_tz)
     lines = ["<b>" + title(sub, context.locale) + "</b>", *moment,
