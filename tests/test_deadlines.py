@@ -85,15 +85,16 @@ def test_voluntary_departure_bond_5_business_days(grant, due):
     assert d.due == due and not d.moved and deadlines.is_business_day(d.due)
 
 
-@pytest.mark.parametrize(("moved", "due", "legal"), [
-    (date(2026, 12, 2), date(2026, 12, 7), None),                   # Monday 7 Dec
-    (date(2026, 12, 1), date(2026, 12, 4), date(2026, 12, 7)),      # day 5 is Sunday → Friday before
-    (date(2026, 11, 21), date(2026, 11, 25), date(2026, 11, 27)),   # day 5 is Thanksgiving → Wednesday before
+@pytest.mark.parametrize(("moved", "due"), [
+    (date(2026, 12, 2), date(2026, 12, 7)),    # Monday 7 Dec
+    (date(2026, 12, 1), date(2026, 12, 7)),    # day 5 is Sunday 6 Dec → Monday
+    (date(2026, 11, 21), date(2026, 11, 27)),  # day 5 is Thanksgiving → Friday 27 Nov
 ])
-def test_change_of_address_5_days_never_moved_later(moved, due, legal):
+def test_change_of_address_5_calendar_days_not_5_working_days(moved, due):
     d = compute("address", moved)
-    assert (d.due, d.legal) == (due, legal)
-    assert d.counted == date.fromordinal(moved.toordinal() + 5) and d.due <= d.counted  # never after day 5
+    assert d.counted == date.fromordinal(moved.toordinal() + 5) and d.due == due
+    # "Five working days", the later reading some guides give, would end on Tuesday 8 Dec for a Tuesday move.
+    assert compute("address", date(2026, 12, 1)).due < deadlines.add_business_days(date(2026, 12, 1), 5)
 
 
 @pytest.mark.parametrize(("arrival", "due"), [
@@ -112,12 +113,11 @@ def test_rules_that_are_not_settled_never_remind_later_than_the_calendar_day():
     start = date(2026, 1, 1)
     for offset in range(0, 400, 3):
         day = date.fromordinal(start.toordinal() + offset)
-        for kind in ("address", "one_year"):
-            d = compute(kind, day)
-            assert d.due <= d.counted and deadlines.is_business_day(d.due)
+        d = compute("one_year", day)
+        assert d.due <= d.counted and deadlines.is_business_day(d.due)
         vd = compute("vd", day, 30)
         assert vd.due == vd.counted
-        for kind in ("bia", "pfr", "reopen_90", "reopen_180"):
+        for kind in ("bia", "pfr", "reopen_90", "reopen_180", "address"):
             d = compute(kind, day)
             assert d.due >= d.counted and deadlines.is_business_day(d.due)
 
@@ -161,23 +161,23 @@ def test_deadline_reminders_keep_10_am_new_york_across_the_november_dst_change()
 
 
 def test_a_change_of_address_reminds_the_day_after_the_move_and_on_the_last_day():
-    d = compute("address", date(2026, 12, 1))  # last day Friday 4 Dec
+    d = compute("address", date(2026, 12, 2))  # a Wednesday move: last day Monday 7 Dec
     event = deadlines.event_at(d)
     planned = dict(schedule.plan(event, deadlines.DEADLINE_TZ, ["next", "1d", "0d"],
-                                 datetime(2026, 12, 1, 18, tzinfo=UTC), followup=False, start=d.start))
-    assert local(planned["next"]) == (date(2026, 12, 2), time(10))
-    assert local(planned["1d"]) == (date(2026, 12, 3), time(10))
-    assert local(planned["0d"]) == (date(2026, 12, 4), time(10))
+                                 datetime(2026, 12, 2, 18, tzinfo=UTC), followup=False, start=d.start))
+    assert local(planned["next"]) == (date(2026, 12, 3), time(10))
+    assert local(planned["1d"]) == (date(2026, 12, 6), time(10))
+    assert local(planned["0d"]) == (date(2026, 12, 7), time(10))
 
 
 def test_a_move_entered_days_later_is_reminded_the_next_day():
-    d = compute("address", date(2026, 12, 1))
-    now = datetime(2026, 12, 2, 20, tzinfo=UTC)  # Wednesday afternoon in New York
+    d = compute("address", date(2026, 12, 2))
+    now = datetime(2026, 12, 4, 20, tzinfo=UTC)  # Friday afternoon in New York
     planned = dict(schedule.plan(deadlines.event_at(d), deadlines.DEADLINE_TZ, ["next", "1d", "0d"], now,
                                  followup=False, start=d.start))
-    assert local(planned["next"]) == (date(2026, 12, 3), time(10))  # Thursday, the same day as "1 day before"
+    assert local(planned["next"]) == (date(2026, 12, 5), time(10))  # Saturday, not Thursday (already gone)
     late = dict(schedule.plan(deadlines.event_at(d), deadlines.DEADLINE_TZ, ["next", "1d", "0d"],
-                              datetime(2026, 12, 4, 16, tzinfo=UTC), followup=False, start=d.start))
+                              datetime(2026, 12, 7, 16, tzinfo=UTC), followup=False, start=d.start))
     assert late == {}  # the last day's 10:00 has gone: nothing is planned after the deadline
 
 
@@ -207,11 +207,13 @@ def test_the_explanation_shows_every_step_in_english_and_russian():
 
 
 def test_the_explanation_says_when_a_rule_is_not_settled_and_counts_earlier():
-    text = explain(compute("address", date(2026, 12, 1)), translator("en"))
-    assert text.startswith("move 1 Dec 2026 + 5 days = 6 Dec 2026, a Sunday.")
-    assert "not settled" in text and text.endswith("business day before: Fri 4 Dec 2026")
+    text = explain(compute("one_year", date(2026, 7, 4)), translator("en"))
+    assert text.startswith("last arrival 4 Jul 2026 + 1 year = 4 Jul 2027, a Sunday.")
+    assert "moves to Tue 6 Jul 2027 is not settled" in text and text.endswith("business day before: Fri 2 Jul 2027")
     text = explain(compute("one_year", date(2025, 12, 25)), translator("en"))
     assert "+ 1 year = 25 Dec 2026, a US federal holiday" in text and text.endswith("Thu 24 Dec 2026")
+    assert explain(compute("address", date(2026, 12, 1)), translator("en")) == (
+        "move 1 Dec 2026 + 5 days = 6 Dec 2026, a Sunday → next business day: Mon 7 Dec 2026")
 
 
 def test_the_explanation_of_voluntary_departure_and_its_bond():

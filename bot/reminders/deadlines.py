@@ -24,8 +24,8 @@ Sources, checked December 2026 (``shared/facts.md``):
   vd          8 U.S.C. 1229c, 8 CFR 1240.26 — the days the judge granted (≤ 120 early, ≤ 60 at the end); Monsalvo
               Velázquez v. Bondi (2025) moves a weekend/holiday forward, but leaving is possible any day: KEEP
   vd_bond     8 CFR 1240.26(c)(3) — the bond (≥ $500) within 5 business days of the order
-  address     8 CFR 1003.15(d)(2) — "within five days" (some guides read five working days): 5 calendar days, and a
-              weekend/holiday last day counts to the business day before (EARLIER)
+  address     8 CFR 1003.15(d)(2) — "within five days" (some guides, and shared/facts.md, say five working days,
+              which is later): 5 calendar days; 8 CFR 1001.1(h) moves a weekend/holiday forward
   one_year    INA 208(a)(2)(B), 8 CFR 1208.4(a)(2)(ii) — 1 year after the last arrival (the anniversary; 29 February
               → 28 February); guides say a weekend/holiday moves it forward, which we could not confirm: EARLIER
 """
@@ -70,7 +70,7 @@ RULES: dict[str, Rule] = {r.kind: r for r in (
          _ECFR + "1003.23#p-1003.23(b)(4)(ii)"),
     Rule("vd", None, DAYS, KEEP, "8 U.S.C. 1229c; 8 CFR 1240.26", _ECFR + "1240.26", max_amount=120),
     Rule("vd_bond", 5, BUSINESS_DAYS, NEXT, "8 CFR 1240.26(c)(3)", _ECFR + "1240.26#p-1240.26(c)(3)"),
-    Rule("address", 5, DAYS, EARLIER, "8 CFR 1003.15(d)(2)", _ECFR + "1003.15#p-1003.15(d)(2)"),
+    Rule("address", 5, DAYS, NEXT, "8 CFR 1003.15(d)(2); 8 CFR 1001.1(h)", _ECFR + "1003.15#p-1003.15(d)(2)"),
     Rule("one_year", 1, YEARS, EARLIER, "INA 208(a)(2)(B); 8 CFR 1208.4(a)(2)(ii)", _ECFR + "1208.4#p-1208.4(a)(2)"),
 )}
 # The kinds a person can choose in the form (the bond is part of voluntary departure), in the order offered.
