@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.knowledge.models import Topic, TopicText
-from bot.persistence import FormState
+from bot.persistence import FormDraft, FormState
 from bot.reminders.models import Subscription
 from handlers.moderation.edit import PREVIEW
 from handlers.reminders.ask import TIME
@@ -55,6 +55,18 @@ async def saved(database, name: str, user_id: int, state: int) -> None:
         async with database.session() as session:
             return await session.scalar(select(FormState.state).where(
                 FormState.name == name, FormState.user_id == user_id)) == str(state)
+
+    await eventually(check, limit=20)
+
+
+async def draft_saved(database, user_id: int, fragment: str) -> None:
+    """The form's draft holds ``fragment``. PTB writes the step and the draft side by side, so the step can be in
+    the database a moment before the draft that goes with it."""
+
+    async def check() -> bool:
+        async with database.session() as session:
+            data = await session.scalar(select(FormDraft.data).where(FormDraft.user_id == user_id))
+        return data is not None and fragment in data
 
     await eventually(check, limit=20)
 
@@ -107,6 +119,7 @@ async def test_the_reminder_form_continues_after_the_process_is_killed(api, data
         screen = await person.send(day.strftime("%d.%m.%Y"))
         assert "What time" in screen.text
         await saved(database, "reminder_form", USER, TIME)
+        await draft_saved(database, USER, day.isoformat())
         bot.kill()  # mid-form: the answer to "what time" has not been given yet
         bot.start()
         screen = await person.send("9:30")
