@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
 from bot.config import Settings
@@ -25,7 +25,8 @@ from bot.persistence import DatabasePersistence
 from bot.reminders import service as reminders
 from bot.reminders.outbox import ReminderFeed
 from bot.search.service import Search
-from bot.updates import PerUserUpdateProcessor
+from bot.transport import PerChatRetry, RetryingRequest
+from bot.updates import PerUserUpdateProcessor, flood_notice
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def build_application(settings: Settings, database: Database | None = None) -> N
     """The configured Application with every handler registered. ``run``, ``try``, tests and benchmarks use it."""
     assert settings.token, "build_application needs a token"
     database = database or Database(settings.database_url)
+    processor = PerUserUpdateProcessor(flood_messages=settings.flood_messages, flood_seconds=settings.flood_seconds)
     application: NavigatorApplication = (
         ApplicationBuilder()
         .application_class(NavigatorApplication)
@@ -80,10 +82,12 @@ def build_application(settings: Settings, database: Database | None = None) -> N
         .base_url(settings.bot_base_url)
         .base_file_url(settings.api_url.rstrip("/") + "/file/bot")
         .context_types(ContextTypes(context=NavContext))
-        .concurrent_updates(PerUserUpdateProcessor())
-        # Replies to one person are not paced (they answer that person's own tap); 429s are retried. The
-        # reminder and broadcast outbox paces itself (bot/outbox.py) with its own Bot instance.
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
+        .concurrent_updates(processor)
+        # Replies to one person are not paced (they answer that person's own tap); a 429 delays only its chat
+        # and a 5xx is tried once more (bot/transport.py). The reminder and broadcast outbox paces itself
+        # (bot/outbox.py) with its own Bot instance.
+        .request(RetryingRequest(connection_pool_size=256))
+        .rate_limiter(PerChatRetry())
         .persistence(DatabasePersistence(database))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -94,6 +98,7 @@ def build_application(settings: Settings, database: Database | None = None) -> N
     application.desk = Desk(database, settings) if settings.helpdesk_chat_id is not None else None
     application.outbox = build_outbox(settings, application.db, application.desk)
     application.search = Search()
+    processor.on_flood = flood_notice(application.bot, database, settings.default_locale)
     handlers.register_all(application)
     return application
 

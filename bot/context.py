@@ -13,8 +13,10 @@ it is built (``bot.app.build_application``); handlers reach them as ``context.se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +28,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import Translator, locale_for, translator
 from bot.models import User
+from bot.persistence import DatabasePersistence
 
 if TYPE_CHECKING:
     from bot.helpdesk.desk import Desk
@@ -57,6 +60,13 @@ class NavigatorApplication(Application):
     desk: Desk | None = None  # the volunteers' help desk; None when HELPDESK_CHAT_ID is not set
     #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
     updates_done: int = 0
+    #: The wall clock forms read "today" from; tests set a fixed one to try calendar edges (29 February).
+    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
+
+    async def update_persistence(self) -> None:
+        await super().update_persistence()
+        if isinstance(self.persistence, DatabasePersistence):
+            await self.persistence.commit()  # the step and the draft together
 
     async def process_update(self, update: object) -> None:
         try:
@@ -85,11 +95,25 @@ class NavigatorApplication(Application):
                 scope.locale = locale_for(
                     scope.user.locale if scope.user else None, tg_user.language_code, settings.default_locale
                 )
+                if scope.user is not None and scope.user.returned:
+                    await self._welcome_back(session, tg_user.id, scope.locale)
             token = _scope.set(scope)
             try:
                 await super().process_update(update)
             finally:
                 _scope.reset(token)
+
+
+    async def _welcome_back(self, session: AsyncSession, user_id: int, locale: str) -> None:
+        """The person had blocked the bot and writes again: what the block paused resumes, and they are told once
+        (in their private chat, wherever they wrote)."""
+        try:
+            lines = await self.outbox.welcome_back(session, user_id, translator(locale))
+            if lines:
+                await self.bot.send_message(user_id, "\n\n".join(lines))
+        except Exception as exc:  # the reminder outbox resumes them anyway when their next reminder is due
+            log.warning("could not welcome back user %s (%s)", user_id, type(exc).__name__)
+            await session.rollback()
 
 
 class NavContext(CallbackContext[ExtBot, dict, dict, dict]):

@@ -1,8 +1,9 @@
 """Telegram handlers, one module (or package) per feature. ``register_all`` adds them in the order that matters.
 
 Order (PTB tries groups in ascending order and, within a group, handlers in the order added):
-0. group chats: the help desk's staff forum goes to the desk only, any other group is left (no other feature ever
-   answers in a group);
+0. groups: any group but the help desk's staff forum gets one "write to me in private" and is left
+   (``handlers.helpdesk.groups``, before everything); then the private-chats-only guard (``handlers.private``),
+   which lets only the staff forum through, to the desk's handlers (first in group 0);
 1. conversations that own free text while they run (moderation forms, the help desk's question, the reminder
    form), so their text steps win;
 2. commands and namespaced buttons of each feature; then a person's free text while a help-desk ticket is open;
@@ -23,6 +24,7 @@ from handlers import (
     moderation,
     news,
     privacy,
+    private,
     reminders,
     search,
     start,
@@ -32,7 +34,9 @@ from handlers.helpdesk import routes as helpdesk
 
 
 def register_all(application: Application) -> None:
-    application.add_handlers(helpdesk.groups(application))
+    application.add_handlers(helpdesk.foreign(application), group=private.GUARD_GROUP - 1)  # other groups: left
+    application.add_handlers(private.handlers(), group=private.GUARD_GROUP)  # only the staff forum passes
+    application.add_handlers(helpdesk.staff(application))  # the staff forum: the desk, and nothing else
     application.add_handlers(moderation.handlers())
     # Before the reminder form: a stray desk question would reach volunteers, a stray reminder step only errs.
     application.add_handlers(helpdesk.forms(application))

@@ -16,7 +16,8 @@ async def on_privacy(update: Update, context: NavContext) -> None:
         "<b>" + context._("Privacy and safety") + "</b>",
         context._(
             "What I store: your Telegram id, the language you chose, roughly when you last used the bot, and the "
-            "reminders you set (the kind of event, its date and court, and a short label if you gave one). "
+            "reminders you set (the kind of event, its date and court, for a deadline the date it counts from, and "
+            "a short label if you gave one). "
             "Nothing else: no names, usernames, phone numbers or the text of your messages."
         ),
         context.ngettext(

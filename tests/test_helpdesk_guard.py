@@ -138,9 +138,9 @@ async def test_a_non_moderator_in_the_staff_group_is_ignored(desk, database):  #
     assert len(desk.api.bot_messages(person.user_id)) == before_person
     assert not desk.api.topic(desk.chat_id, thread).closed
     async with database.session() as session:
-        refused = (await session.scalars(select(AuditEntry.target).where(
+        refused = (await session.execute(select(AuditEntry.action, AuditEntry.count).where(
             AuditEntry.actor_id == stranger.user_id))).all()
-    assert set(refused) == {"/close", "/ban", "/desk", "/answer"}
+    assert refused == [("refused", 4)]  # the four desk commands, counted on one row for the day
     # Other features never answer in the staff group either
     await desk.volunteer.post("/start")
     await desk.volunteer.post("/help")
@@ -153,7 +153,8 @@ async def test_the_bot_leaves_any_other_group(desk):  # noqa: F811
     desk.api.add_bot(other, by=OWNER_ID)
     await eventually(lambda: desk.api.chat_member(other, desk.app.bot.id)["status"] == "left")
     await eventually(lambda: desk.app.updates_done >= before + 2)
-    assert desk.api.bot_messages(other) == []
+    [pointer] = desk.api.bot_messages(other)  # one "write to me in private", then it left
+    assert pointer.buttons[0][0]["url"].startswith("https://t.me/")
     assert desk.api.chat_member(desk.chat_id, desk.app.bot.id)["status"] == "administrator"
 
 

@@ -289,6 +289,16 @@ class Driver:
             description = description or http_reason(status)
         self.world.faults.append(Fault(method.lower(), status, description, retry_after, count, chat_id))
 
+    def inject_raw_update(self, kind: str, payload: dict, *, token: str | None = None) -> None:
+        """Queue an update exactly as given, unchecked — malformed ones included (what a bot must survive)."""
+        for bot in self._target_bots(token):
+            self.world.add_update(bot, kind, payload)
+        self.world.notify()
+
+    def drop_pending_updates(self, *, token: str | None = None) -> None:
+        for bot in self._target_bots(token):
+            bot.updates.clear()
+
     def block_user(self, user_id: int) -> None:
         self.world.blocked.add(user_id)
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -35,9 +35,26 @@ async def role(session: AsyncSession, settings: Settings, user_id: int) -> str |
     return None
 
 
+REFUSED = "refused"
+
+
 async def audit(session: AsyncSession, actor_id: int, action: str, target: str | None = None) -> None:
-    session.add(AuditEntry(actor_id=actor_id, action=action[:32], target=(target or "")[:120] or None,
-                           created_at=utcnow()))
+    """Write an audit entry. Refusals are counted instead: one row per person and (UTC) day, so someone trying
+    moderation commands 300 times a minute adds one row, not 300 that push real entries out of /audit."""
+    now = utcnow()
+    target = (target or "")[:120] or None
+    if action == REFUSED:
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        entry = await session.scalar(
+            select(AuditEntry).where(AuditEntry.actor_id == actor_id, AuditEntry.action == REFUSED,
+                                     AuditEntry.created_at >= day_start)
+            .order_by(AuditEntry.id.desc()).limit(1))
+        if entry is not None:
+            await session.execute(update(AuditEntry).where(AuditEntry.id == entry.id)
+                                  .values(count=AuditEntry.count + 1, target=target))
+            await session.commit()
+            return
+    session.add(AuditEntry(actor_id=actor_id, action=action[:32], target=target, created_at=now, count=1))
     await session.commit()
 
 

@@ -1,7 +1,10 @@
-"""Groups other than the staff forum: the bot leaves at once (and every group, when the desk is off).
+"""Groups other than the staff forum: one "write to me in private", then the bot leaves (every group, when the
+desk is off).
 
 People talk to the bot in private; volunteers in the one staff group. A group the bot is added to anywhere else
-could expose who uses it, so it leaves on the "added" update, or on the first message it sees there.
+could show who uses it, so the bot points the group to its private chat once and leaves at the "added" update,
+or at the first update it sees there (if it was added while it was down). Runs before the private-chats guard
+(``handlers.private``) and stops the update.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ import logging
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.context import NavContext
+from handlers.private import pointer
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +36,24 @@ class ForeignChat(filters.UpdateFilter):
         return chat is not None and chat.type != ChatType.PRIVATE and chat.id != self.desk_chat_id
 
 
-async def leave(update: Update, context: NavContext) -> None:
+async def leave(update: Update, context: NavContext, *, say_why: bool = False) -> None:
+    chat = update.effective_chat
     try:
-        await context.bot.leave_chat(update.effective_chat.id)
-        log.info("left a %s the bot was added to", update.effective_chat.type)
+        if say_why and chat.type != ChatType.CHANNEL:
+            text, markup = pointer(context)
+            await context.bot.send_message(chat.id, text, reply_markup=markup)
+    except TelegramError as exc:  # not allowed to write there: leave all the same
+        log.info("no pointer before leaving a group (%s)", type(exc).__name__)
+    try:
+        await context.bot.leave_chat(chat.id)
+        log.info("left a %s the bot was added to", chat.type)
     except TelegramError as exc:
         log.warning("could not leave a group (%s)", type(exc).__name__)
+    raise ApplicationHandlerStop
+
+
+async def on_message(update: Update, context: NavContext) -> None:
+    await leave(update, context)
 
 
 def make_on_member(desk_chat_id: int | None):
@@ -49,7 +65,7 @@ def make_on_member(desk_chat_id: int | None):
                 log.error("staff group: the bot is now %s there; the desk needs it to be an administrator", status)
             return
         if change.chat.type != ChatType.PRIVATE and status in PRESENT:
-            await leave(update, context)
+            await leave(update, context, say_why=True)
 
     return on_my_member
 
@@ -57,5 +73,5 @@ def make_on_member(desk_chat_id: int | None):
 def handlers(desk_chat_id: int | None) -> list[BaseHandler]:
     return [
         ChatMemberHandler(make_on_member(desk_chat_id), ChatMemberHandler.MY_CHAT_MEMBER),
-        MessageHandler(ForeignChat(desk_chat_id), leave),
+        MessageHandler(ForeignChat(desk_chat_id), on_message),
     ]

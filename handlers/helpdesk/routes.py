@@ -1,6 +1,7 @@
 """The desk's handlers in the order ``handlers.register_all`` adds them.
 
-1. ``groups`` first: updates from the staff forum go to the desk and nowhere else; any other group is left.
+1. ``foreign`` (before the private-chats guard): any other group is left; ``staff``: updates from the staff
+   forum go to the desk and nowhere else.
 2. ``forms``: the /ask conversation (it owns free text while it waits for the question).
 3. ``handlers``: /mytickets and the buttons, then a person's free text while a ticket is open (after every form,
    before search).
@@ -15,8 +16,9 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot.i18n import N_, translator
-from handlers.helpdesk import ask, followup, mine, staff, staff_commands
-from handlers.helpdesk import groups as foreign
+from handlers.helpdesk import ask, followup, mine, staff_commands
+from handlers.helpdesk import groups as foreign_groups
+from handlers.helpdesk import staff as staff_handlers
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +34,16 @@ STAFF_COMMANDS = (
 )
 
 
-def groups(application) -> list[BaseHandler]:
+def foreign(application) -> list[BaseHandler]:
+    """Any group but the staff forum: a pointer to the private chat, then the bot leaves (before the guard)."""
     desk = application.desk
-    found = foreign.handlers(desk.chat_id if desk else None)
-    if desk is not None:
-        found = staff.handlers(desk, staff_commands.handlers(desk)) + found
-    return found
+    return foreign_groups.handlers(desk.chat_id if desk else None)
+
+
+def staff(application) -> list[BaseHandler]:
+    """Every update from the staff forum (the private-chats guard lets only it through)."""
+    desk = application.desk
+    return staff_handlers.handlers(desk, staff_commands.handlers(desk)) if desk is not None else []
 
 
 def forms(application) -> list[BaseHandler]:

@@ -8,12 +8,16 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+import handlers.fallback as fallback
 from bot.context import NavContext
 from bot.knowledge.models import Topic, TopicRevision
 from bot.moderation import service as moderation
 from bot.moderation.service import Conflict, Invalid
+from bot.validate import INT32_MAX, row_id, strict_int
 from handlers.moderation.access import reasons, requires
 from handlers.ui import ack, button, keyboard, show
+
+STALE_MAX_DAYS = 3650
 
 
 async def _topic_arg(update: Update, context: NavContext) -> Topic | None:
@@ -75,16 +79,17 @@ async def on_rollback(update: Update, context: NavContext) -> None:
     if topic is None:
         return
     locale = _locale_arg(context, 1)
-    if len(context.args) < 3 or not context.args[2].isdigit():
+    revision = row_id(context.args[2]) if len(context.args) >= 3 else None
+    if revision is None:
         await show(update, "⚠️ " + context._("Say which revision: /rollback {slug} {locale} N", slug=topic.slug,
                                             locale=locale), new=True)
         return
     current = await moderation.current_text(context.session, topic, locale)
-    data = f"mr:{topic.id}:{locale}:{context.args[2]}:{current.revision if current else 0}"
-    rows = [[button("↩️ " + context._("Restore revision {n}", n=context.args[2]), data)],
+    data = f"mr:{topic.id}:{locale}:{revision}:{current.revision if current else 0}"
+    rows = [[button("↩️ " + context._("Restore revision {n}", n=revision), data)],
             [button("✖️ " + context._("Cancel"), "mr:no")]]
     await show(update, context._("Restore {slug}/{locale} to revision {n}? It becomes a new revision.",
-                                 slug=topic.slug, locale=locale, n=context.args[2]), keyboard(rows), new=True)
+                                 slug=topic.slug, locale=locale, n=revision), keyboard(rows), new=True)
 
 
 @requires()
@@ -94,10 +99,14 @@ async def on_rollback_button(update: Update, context: NavContext) -> None:
         await show(update, context._("Cancelled. Nothing was published."))
         return
     _, topic_id, locale, revision, expected = update.callback_query.data.split(":")
-    topic = await context.session.get(Topic, int(topic_id))
+    topic_id, revision, expected = row_id(topic_id), row_id(revision), strict_int(expected, lo=0, hi=INT32_MAX)
+    topic = await context.session.get(Topic, topic_id) if topic_id is not None else None
+    if topic is None or revision is None or expected is None:  # a forged button
+        await fallback.on_stale_button(update, context)
+        return
     try:
-        text = await moderation.rollback(context.session, topic, locale, int(revision),
-                                         author_id=update.effective_user.id, expected_revision=int(expected))
+        text = await moderation.rollback(context.session, topic, locale, revision,
+                                         author_id=update.effective_user.id, expected_revision=expected)
     except Conflict as conflict:
         await show(update, "⚠️ " + context._(
             "Someone else published revision {revision} meanwhile; nothing was changed. Look at /history again.",
@@ -111,7 +120,13 @@ async def on_rollback_button(update: Update, context: NavContext) -> None:
 
 @requires()
 async def on_stale(update: Update, context: NavContext) -> None:
-    days = int(context.args[0]) if context.args and context.args[0].isdigit() else context.settings.stale_after_days
+    days = context.settings.stale_after_days
+    if context.args:
+        days = strict_int(context.args[0], lo=1, hi=STALE_MAX_DAYS)
+        if days is None:
+            await show(update, "⚠️ " + context._("Say how many days, from 1 to {max}: /stale 90", max=STALE_MAX_DAYS),
+                       new=True)
+            return
     rows = await moderation.stale(context.session, days)
     if not rows:
         await show(update, "✅ " + context._("Every text was reviewed in the last {days} days.", days=days), new=True)
@@ -130,6 +145,6 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("history", on_history),
         CommandHandler("rollback", on_rollback),
-        CallbackQueryHandler(on_rollback_button, pattern=r"^mr:(no|\d+:(ru|en):\d+:\d+)$"),
+        CallbackQueryHandler(on_rollback_button, pattern=r"^mr:(no|[0-9]{1,10}:(ru|en):[0-9]{1,10}:[0-9]{1,10})$"),
         CommandHandler("stale", on_stale),
     ]

@@ -13,6 +13,7 @@ import handlers.search as search
 from bot.context import NavContext
 from bot.moderation import service as moderation
 from bot.moderation.service import ADMIN
+from bot.validate import user_id
 from handlers.menu import publish_team_menu
 from handlers.moderation.access import requires
 from handlers.ui import ack, button, keyboard, show
@@ -22,7 +23,8 @@ from handlers.ui import ack, button, keyboard, show
 async def on_audit(update: Update, context: NavContext) -> None:
     entries = await moderation.recent_audit(context.session, 30)
     lines = ["<b>" + context._("Audit log (newest first)") + "</b>"]
-    lines += [f"{e.created_at:%Y-%m-%d %H:%M} · {e.actor_id} · {html.escape(e.action)} · {html.escape(e.target or '')}"
+    lines += [f"{e.created_at:%Y-%m-%d %H:%M} · {e.actor_id} · {html.escape(e.action)}"
+              + (f" ×{e.count}" if e.count > 1 else "") + f" · {html.escape(e.target or '')}"
               for e in entries]
     await update.effective_chat.send_message("\n".join(lines)[:4000], parse_mode=ParseMode.HTML)
 
@@ -32,8 +34,8 @@ async def on_mod_add(update: Update, context: NavContext) -> None:
     message = update.effective_message
     origin = getattr(message.reply_to_message, "forward_origin", None) if message.reply_to_message else None
     target = None
-    if context.args and context.args[0].isdigit():
-        target = int(context.args[0])
+    if context.args and user_id(context.args[0]) is not None:
+        target = user_id(context.args[0])
     elif origin is not None and getattr(origin, "sender_user", None) is not None:
         target = origin.sender_user.id
     if target is None:
@@ -68,7 +70,10 @@ async def on_forwarded(update: Update, context: NavContext) -> None:
 @requires(ADMIN)
 async def on_mod_add_button(update: Update, context: NavContext) -> None:
     await ack(update)
-    target = int(update.callback_query.data.split(":")[1])
+    target = user_id(update.callback_query.data.split(":")[1])
+    if target is None:  # a forged button
+        await fallback.on_stale_button(update, context)
+        return
     added = await moderation.add_moderator(context.session, target, update.effective_user.id)
     await publish_team_menu(context.bot, target, "moderator")
     await show(update, ("✅ " + context._("{id} is now a moderator.", id=target)) if added
@@ -77,10 +82,10 @@ async def on_mod_add_button(update: Update, context: NavContext) -> None:
 
 @requires(ADMIN)
 async def on_mod_remove(update: Update, context: NavContext) -> None:
-    if not context.args or not context.args[0].isdigit():
+    target = user_id(context.args[0]) if context.args else None
+    if target is None:
         await show(update, context._("Use /mod_remove ID."), new=True)
         return
-    target = int(context.args[0])
     removed = await moderation.remove_moderator(context.session, target, update.effective_user.id)
     if target not in context.settings.admin_ids:
         await publish_team_menu(context.bot, target, None)
@@ -109,8 +114,8 @@ async def publish_team_menus(application) -> None:
     async with application.db.session() as session:
         team = {uid: "moderator" for uid in await moderation.moderators(session)}
     team.update({uid: ADMIN for uid in application.settings.admin_ids})
-    for user_id, role in team.items():
-        await publish_team_menu(application.bot, user_id, role)
+    for member, role in team.items():
+        await publish_team_menu(application.bot, member, role)
 
 
 def handlers() -> list[BaseHandler]:
@@ -118,7 +123,7 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("mod", on_mod_help),
         CommandHandler("audit", on_audit),
         CommandHandler("mod_add", on_mod_add),
-        CallbackQueryHandler(on_mod_add_button, pattern=r"^ma:\d+$"),
+        CallbackQueryHandler(on_mod_add_button, pattern=r"^ma:[0-9]{1,19}$"),
         CommandHandler("mod_remove", on_mod_remove),
         CommandHandler("mods", on_mods),
         MessageHandler(filters.FORWARDED & filters.ChatType.PRIVATE, on_forwarded),
