@@ -40,7 +40,6 @@ from bot.helpdesk.models import (
     ANSWER,
     BLOCKED,
     BY_IDLE,
-    CLOSED,
     DELIVERED,
     FAILED,
     GONE,
@@ -92,7 +91,6 @@ class Desk:
         self.bot: Bot | None = None
         self.open_askers: set[int] = set()  # who has an open ticket: their free text goes to it
         self.paused_until = 0.0  # monotonic time before which the group is not written to (after a 429)
-        self.runs = 0  # completed housekeeping runs (tests wait on it)
         self._lock = asyncio.Lock()
 
     # ---- life cycle ------------------------------------------------------------------------------------------
@@ -377,7 +375,6 @@ class Desk:
                 log.info("ticket %s closed after a week without messages", ticket.id)
             await self._retention(session, now)
         await self.sync()
-        self.runs += 1
 
     async def _retention(self, session: AsyncSession, now: datetime) -> None:
         for ticket in await service.due_purge(session, self.retention, now):
@@ -403,5 +400,3 @@ class Desk:
             await session.commit()
             log.info("ticket %s: texts and topic deleted after retention", ticket_id)
 
-
-__all__ = ["CLOSED", "OPEN", "Desk"]
