@@ -137,6 +137,9 @@ class Index:
         # The words each topic is *about*: its titles and questions, in both languages.
         self.intent_terms = [{t for (_, name), counts in per_field.items() if name != "body" for t in counts}
                              for per_field in field_terms]
+        # Every term some topic is about: a question whose words are only in the bodies (a bank account, a bus
+        # ticket) is about something else, however well those words match.
+        self.about_terms = frozenset().union(*self.intent_terms) if self.intent_terms else frozenset()
 
         # Units: term → [unit]; each unit's own weight (sum of its terms' idf).
         self.unit_doc = [doc for doc, _, _ in units]

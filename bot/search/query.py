@@ -18,7 +18,16 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.search.analyzer import en_stem, is_stop, ru_common_word, ru_known, ru_lemma, ru_lemmas
+from bot.search.analyzer import (
+    en_stem,
+    is_stop,
+    ru_common_word,
+    ru_known,
+    ru_lemma,
+    ru_lemmas,
+    ru_modifier,
+    translit_words,
+)
 from bot.search.index import Index
 from bot.search.text import (
     cyrillic_to_latin,
@@ -36,9 +45,10 @@ MAX_POSITIONS = 60
 TRANSLIT = 0.9
 LAYOUT = 0.95  # a whole query read through the other keyboard layout
 FUZZY = 0.7
+MODIFIER = 0.5  # an adverb, numeral or ordinal: how or when, not what
 FUZZY_MIN_LETTERS = 5
 FUZZY_CUTOFF = 80.0
-FUZZY_CUTOFF_LONG = 75.0
+FUZZY_CUTOFF_LONG = 80.0
 SENTENCE = 0.95  # one sentence of a long question, read alone
 STORY_POSITIONS = 6
 MAX_SENTENCES = 12
@@ -69,33 +79,47 @@ def _readings_of_word(token: str) -> tuple[tuple[str, float], ...]:
     kind = script(token)
     if kind == "cyr":
         out = [(lemma, 1.0) for lemma in ru_lemmas(token)]
-        for latin in cyrillic_to_latin(token, limit=6):
-            out.append((en_stem(latin), TRANSLIT))
+        if not ru_known(token):  # an English word in Cyrillic ("пермит"); a Russian word ("сим") is not "seem"
+            for latin in cyrillic_to_latin(token, limit=6):
+                out.append((en_stem(latin), TRANSLIT))
         return tuple(out)
     if kind == "lat":
         out = [(en_stem(token), 1.0)]
         variants = latin_to_cyrillic(token)
-        known = [v for v in variants if ru_known(v)]
+        known = list(translit_words(token))
         for v in (known[:2] or variants[:1]):
             out.append((ru_lemma(v), TRANSLIT if v in known else TRANSLIT * 0.9))
         return tuple(out)
     return ((token, 1.0),)
 
 
+DERIVED_LETTERS = 3
+
+
+def _derived(a: str, b: str) -> bool:
+    short, long = sorted((a, b), key=len)
+    return len(long) - len(short) >= DERIVED_LETTERS and long.startswith(short)
+
+
 class QueryAnalyzer:
     def __init__(self, index: Index) -> None:
         self.index = index
         self._keys = {k: tuple(v) for k, v in index.vocab_keys.items()}
-        self._fuzzy_cache: dict[tuple[str, str], tuple[tuple[str, float], ...]] = {}
+        self._fuzzy_cache: dict[tuple[str, str, bool], tuple[tuple[str, float], ...]] = {}
 
-    def _fuzzy(self, term: str, vocab: str) -> tuple[tuple[str, float], ...]:
-        """The closest index words (at most 3, similarity ≥ FUZZY_CUTOFF), as (word, similarity 0..1)."""
-        key = (term, vocab)
+    def _fuzzy(self, term: str, vocab: str, strict: bool = False) -> tuple[tuple[str, float], ...]:
+        """The closest index words (at most 3, similarity ≥ FUZZY_CUTOFF), as (word, similarity 0..1).
+        ``strict``: ``term`` is itself a guess (a transliteration that is no dictionary word), so a looser match
+        for long words is not allowed: "yesterday" read as "естерда" is not a slip for "сестра"."""
+        key = (term, vocab, strict)
         found = self._fuzzy_cache.get(key)
         if found is None:
-            cutoff = FUZZY_CUTOFF if len(term) <= 6 else FUZZY_CUTOFF_LONG  # two slips in a long word
-            matches = process.extract(term, self._keys[vocab], scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
-            found = tuple((match, score / 100.0) for match, score, _ in matches)
+            cutoff = FUZZY_CUTOFF if len(term) <= 6 or strict else FUZZY_CUTOFF_LONG  # two slips in a long word
+            matches = process.extract(term, self._keys[vocab], scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
+            # A word that is the start of a longer one, or the other way round, is another word of the same
+            # family ("citizen" / "citizenship"), not a slip of the finger: it may mean something else.
+            found = tuple((match, score / 100.0) for match, score, _ in matches
+                          if not _derived(term, match))[:3]
             if len(self._fuzzy_cache) > 50_000:
                 self._fuzzy_cache.clear()
             self._fuzzy_cache[key] = found
@@ -199,7 +223,7 @@ class QueryAnalyzer:
                 vocab = script(raw)
                 if vocab not in index.vocab:
                     continue
-                for match, similarity in self._fuzzy(raw, vocab):
+                for match, similarity in self._fuzzy(raw, vocab, strict=weight < TRANSLIT):
                     term = index.vocab[vocab][match]
                     value = FUZZY * weight * similarity
                     if value > candidates.get(term, 0.0):
@@ -207,5 +231,7 @@ class QueryAnalyzer:
         if kind == "num" and not candidates:
             return None  # a number the texts never mention: a date or a count, not a topic
         term = synonyms.concept(lemma)
+        if kind == "cyr" and not term.startswith("@") and ru_modifier(word):
+            candidates = {t: w * MODIFIER for t, w in candidates.items()}
         countable = term.startswith("@") or (kind == "cyr" and ru_common_word(word))
         return Position(word, sorted(candidates.items(), key=lambda kv: -kv[1])[:6], term, countable)
