@@ -45,6 +45,7 @@ know need tell me get another other also still because since though although unl
 really just already even ever maybe perhaps anyway however therefore so such very much many lot lots thing things
 something anything nothing everything someone anyone everyone somebody anybody there's it's that's what's i've
 i'd i'll you're we're they're isn't aren't wasn't weren't doesn't didn't won't wouldn't shouldn't couldn't got let lets want wanna gonna can't cannot dont don't im i'm
+don won didn doesn isn aren wasn weren wouldn shouldn couldn haven hasn ll ve re
 """.split()))
 
 _morph = pymorphy3.MorphAnalyzer()

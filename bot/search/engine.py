@@ -24,8 +24,8 @@ UNKNOWN_NOUN, UNKNOWN_OTHER, UNKNOWN_LATIN = 0.8, 0.4, 0.6
 
 @dataclass(frozen=True)
 class Bands:
-    confident: float = 0.64
-    unsure: float = 0.56
+    confident: float = 0.78
+    unsure: float = 0.66
     # A confident answer also needs this lead over the runner-up (share of the top score), and this much
     # evidence (summed rarity of the matched words): one common word ("суд", "phone") never opens an answer.
     margin: float = 0.15
@@ -34,15 +34,14 @@ class Bands:
 
 # A logistic model of "the first topic shown is a right one", over a few features of the ranking (see
 # ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
-MODEL = {"bias": -1.1, "covered": 0.5, "unit": 1.5, "known_share": 1.3, "margin": 0.2, "evidence": 0.8,
-         "positions": 0.3, "intent": 1.6, "missing": -1.2, "offtopic": -1.4}
+MODEL = {"bias": -4.2, "covered": 1.3, "unit": 4.5, "known_share": 3.3, "margin": 0.1, "evidence": 1.7,
+         "intent": 1.7, "missing": -1.9, "offtopic": -1.6}
 
 
 def model_inputs(features: dict[str, float]) -> dict[str, float]:
     return {"covered": features["covered"], "unit": features["unit"], "known_share": features["known_share"],
             "margin": features["margin"], "evidence": min(1.0, features["evidence"] / 10),
-            "positions": min(1.0, features["positions"] / 10), "intent": features["intent"],
-            "missing": features["missing"], "offtopic": features["offtopic"]}
+            "intent": features["intent"], "missing": features["missing"], "offtopic": features["offtopic"]}
 
 
 def confidence(features: dict[str, float], model: dict[str, float] = MODEL) -> float:

@@ -159,6 +159,12 @@ class Index:
             if term in self.terms and script(raw) in self.vocab:
                 self.vocab[script(raw)][raw] = term
         self.vocab_keys = {k: list(v) for k, v in self.vocab.items()}
+        # Russian words by their first five letters, to find a word of the same family ("украинский" → Украина).
+        family: dict[str, list[str]] = defaultdict(list)
+        for raw in self.vocab["cyr"]:
+            if len(raw) >= 5:
+                family[raw[:5]].append(raw)
+        self.family = dict(family)
 
     def __len__(self) -> int:
         return len(self.documents)

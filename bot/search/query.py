@@ -46,6 +46,8 @@ TRANSLIT = 0.9
 LAYOUT = 0.95  # a whole query read through the other keyboard layout
 FUZZY = 0.7
 MODIFIER = 0.5  # an adverb, numeral or ordinal: how or when, not what
+FAMILY = 0.6  # a word of the same family ("украинский" for Украина)
+FAMILY_MIN_LETTERS = 6
 FUZZY_MIN_LETTERS = 5
 FUZZY_CUTOFF = 80.0
 FUZZY_CUTOFF_LONG = 80.0
@@ -78,6 +80,10 @@ def _readings_of_word(token: str) -> tuple[tuple[str, float], ...]:
     """The word's own terms before synonyms: [(raw term, weight)], the usual reading first."""
     kind = script(token)
     if kind == "cyr":
+        if not ru_known(token):  # "и" typed for "й" ("днеи", "какои")
+            for i, ch in enumerate(token):
+                if ch == "и" and ru_known(fixed := token[:i] + "й" + token[i + 1:]):
+                    return tuple((lemma, 1.0) for lemma in ru_lemmas(fixed))
         out = [(lemma, 1.0) for lemma in ru_lemmas(token)]
         if not ru_known(token):  # an English word in Cyrillic ("пермит"); a Russian word ("сим") is not "seem"
             for latin in cyrillic_to_latin(token, limit=6):
@@ -87,6 +93,9 @@ def _readings_of_word(token: str) -> tuple[tuple[str, float], ...]:
         out = [(en_stem(token), 1.0)]
         variants = latin_to_cyrillic(token)
         known = list(translit_words(token))
+        if len(token) < 3:  # "go" is not "го": a two-letter Russian word typed in Latin is a function word
+            known = [v for v in known if is_stop(ru_lemma(v))]
+            variants = known
         for v in (known[:2] or variants[:1]):
             out.append((ru_lemma(v), TRANSLIT if v in known else TRANSLIT * 0.9))
         return tuple(out)
@@ -132,7 +141,10 @@ class QueryAnalyzer:
         sentences = [x for x in _SENTENCES.split(text) if len(tokens(x)) >= 2]
         if len(sentences) > 1 and len(readings[0].positions) > STORY_POSITIONS:
             for sentence in sentences[:MAX_SENTENCES]:
-                readings.append(Reading(self._positions(sentence), SENTENCE))
+                positions = self._positions(sentence)
+                # One word alone ("is there any way out?") is not the question of a story.
+                if sum(p.known for p in positions) >= 2:
+                    readings.append(Reading(positions, SENTENCE))
         if latin_share(text) >= 0.6:
             converted = layout_to_ru(text)
             words = [w for w in tokens(converted) if len(w) > 1]
@@ -195,6 +207,19 @@ class QueryAnalyzer:
                 unique.append(p)
         return unique
 
+    def _family(self, lemma: str) -> list[tuple[str, float]]:
+        """Index words of the same family as a dictionary word the texts do not use: the shorter of the two is,
+        but for its last letter, the start of the longer ("украинский" → украина, "подпись" → подписать)."""
+        out = []
+        for raw in self.index.family.get(lemma[:5], ()):
+            short = min(len(raw), len(lemma))
+            if short < FAMILY_MIN_LETTERS:
+                continue
+            common = next((i for i, (a, b) in enumerate(zip(raw, lemma, strict=False)) if a != b), short)
+            if common >= short - 1:
+                out.append((self.index.vocab["cyr"][raw], FAMILY))
+        return out
+
     def _word_position(self, word: str, readings: list[tuple[str, float]]) -> Position | None:
         index, synonyms = self.index, self.index.synonyms
         lemma = readings[0][0]
@@ -228,6 +253,9 @@ class QueryAnalyzer:
                     value = FUZZY * weight * similarity
                     if value > candidates.get(term, 0.0):
                         candidates[term] = value
+        if kind == "cyr" and spelt_right and not candidates and not synonyms.concept(lemma).startswith("@"):
+            for term, weight in self._family(lemma):
+                candidates[term] = max(candidates.get(term, 0.0), weight)
         if kind == "num" and not candidates:
             return None  # a number the texts never mention: a date or a count, not a topic
         term = synonyms.concept(lemma)
