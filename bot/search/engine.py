@@ -24,7 +24,7 @@ UNKNOWN_NOUN, UNKNOWN_OTHER, UNKNOWN_LATIN = 0.8, 0.4, 0.6
 
 @dataclass(frozen=True)
 class Bands:
-    confident: float = 0.78
+    confident: float = 0.80
     unsure: float = 0.66
     # A confident answer also needs this lead over the runner-up (share of the top score), and this much
     # evidence (summed rarity of the matched words): one common word ("суд", "phone") never opens an answer.
@@ -34,8 +34,8 @@ class Bands:
 
 # A logistic model of "the first topic shown is a right one", over a few features of the ranking (see
 # ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
-MODEL = {"bias": -4.2, "covered": 1.3, "unit": 4.5, "known_share": 3.3, "margin": 0.1, "evidence": 1.7,
-         "intent": 1.7, "missing": -1.9, "offtopic": -1.6}
+MODEL = {"bias": -4.2, "covered": 1.5, "unit": 4.5, "known_share": 3.3, "margin": 0.0, "evidence": 1.7,
+         "intent": 1.8, "missing": -1.8, "offtopic": -1.6}
 
 
 def model_inputs(features: dict[str, float]) -> dict[str, float]:

@@ -47,7 +47,7 @@ LAYOUT = 0.95  # a whole query read through the other keyboard layout
 FUZZY = 0.7
 MODIFIER = 0.5  # an adverb, numeral or ordinal: how or when, not what
 FAMILY = 0.6  # a word of the same family ("украинский" for Украина)
-FAMILY_MIN_LETTERS = 6
+FAMILY_MIN_LETTERS = 7
 FUZZY_MIN_LETTERS = 5
 FUZZY_CUTOFF = 80.0
 FUZZY_CUTOFF_LONG = 80.0
@@ -208,15 +208,16 @@ class QueryAnalyzer:
         return unique
 
     def _family(self, lemma: str) -> list[tuple[str, float]]:
-        """Index words of the same family as a dictionary word the texts do not use: the shorter of the two is,
-        but for its last letter, the start of the longer ("украинский" → украина, "подпись" → подписать)."""
+        """Index words of the same family as a dictionary word the texts do not use: the shorter of the two (7+
+        letters) is, but for its last letter, the start of the longer ("украинский" → украина, "подпись" →
+        подписать)."""
         out = []
         for raw in self.index.family.get(lemma[:5], ()):
             short = min(len(raw), len(lemma))
             if short < FAMILY_MIN_LETTERS:
                 continue
             common = next((i for i, (a, b) in enumerate(zip(raw, lemma, strict=False)) if a != b), short)
-            if common >= short - 1:
+            if common == short - 1:  # an ending apart; "диплом" is not "дипломатический"
                 out.append((self.index.vocab["cyr"][raw], FAMILY))
         return out
 
