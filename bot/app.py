@@ -9,6 +9,7 @@ half-way leaves nothing half-done behind.
 from __future__ import annotations
 
 import logging
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import LOCALES, N_, RUSSIAN_FAMILY, Translator, locale_for, translator
 from bot.models import User
+from bot.ops import Ops
 from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -91,12 +93,20 @@ class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
 class NavigatorApplication(Application):
     #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
     updates_done: int = 0
+    #: Health, metrics, standby (bot/ops): set by build_application.
+    ops: Ops
 
     async def process_update(self, update: object) -> None:
+        started = time.perf_counter()
         try:
             await self._process_update(update)
         finally:
             self.updates_done += 1
+            self.ops.observe_update(update, time.perf_counter() - started)
+
+    async def process_error(self, update, error, job=None, coroutine=None) -> bool:
+        self.ops.observe_error(error)
+        return await super().process_error(update, error, job, coroutine)
 
     async def _process_update(self, update: object) -> None:
         if not isinstance(update, Update):
@@ -159,6 +169,7 @@ async def publish_bot_profile(application: Application) -> None:
 async def _post_init(application: Application) -> None:
     from handlers import post_init_hooks
 
+    await application.ops.start(application)  # a standby waits here until it is the active process
     await publish_bot_profile(application)
     for hook in post_init_hooks():
         await hook(application)
@@ -169,6 +180,7 @@ async def _post_shutdown(application: Application) -> None:
 
     for hook in post_shutdown_hooks():
         await hook(application)
+    await application.ops.stop()
     await application.bot_data[DB].dispose()
 
 
@@ -177,6 +189,8 @@ def build_application(settings: Settings, database: Database | None = None) -> A
     from handlers import register_all
 
     assert settings.token, "build_application needs a token"
+    database = database or Database(settings.database_url)
+    ops = Ops(settings, database)
     application = (
         ApplicationBuilder()
         .application_class(NavigatorApplication)
@@ -190,10 +204,13 @@ def build_application(settings: Settings, database: Database | None = None) -> A
         .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .request(ops.request())
+        .get_updates_request(ops.request(polling=True))
         .build()
     )
+    application.ops = ops
     application.bot_data[SETTINGS] = settings
-    application.bot_data[DB] = database or Database(settings.database_url)
+    application.bot_data[DB] = database
     register_all(application)
     return application
 

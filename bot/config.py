@@ -48,6 +48,13 @@ class Settings:
     max_attempts: int = 5
     lease_seconds: int = 60  # a claimed reminder returns to the queue after this if its sender died
     stale_after_days: int = 90
+    # Operations (bot/ops): the health/metrics endpoint (None: off), the standby takeover bound, how long the
+    # next getUpdates waits for the previous batch to be handled (0: confirm at once, as stock PTB does), and how
+    # old the last answered getUpdates may be before /readyz fails.
+    ops_listen: tuple[str, int] | None = None
+    standby_takeover_s: float = 10.0
+    confirm_wait_s: float = 2.0
+    poll_window_s: float = 60.0
 
     @property
     def bot_base_url(self) -> str:
@@ -91,6 +98,18 @@ def _float(env: dict[str, str], name: str, default: float, lo: float, hi: float)
     if not lo <= value <= hi:
         raise ConfigError(name, f"must be between {lo:g} and {hi:g}")
     return value
+
+
+def _host_port(env: dict[str, str], name: str, default: str) -> tuple[str, int] | None:
+    """``host:port``; an empty value (set but blank) turns the feature off."""
+    raw = env.get(name)
+    if raw is not None and not raw.strip():
+        return None
+    host, sep, port = (raw.strip() if raw is not None else default).rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(name, "must be host:port, for example 127.0.0.1:9090 (or empty for off)")
+    return host, int(port)
 
 
 def load_environment(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
@@ -138,6 +157,8 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
             raise ConfigError("WEBHOOK_LISTEN", "must be host:port, for example 0.0.0.0:8443")
         webhook_host, webhook_port = host, int(port)
 
+    ops_listen = _host_port(env, "OPS_LISTEN", "127.0.0.1:9090")
+
     admin_ids: set[int] = set()
     for part in (_env(env, "ADMIN_IDS") or "").replace(";", ",").split(","):
         part = part.strip()
@@ -172,4 +193,8 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
         max_attempts=_int(env, "REMINDER_MAX_ATTEMPTS", 5, 1, 100),
         lease_seconds=_int(env, "REMINDER_LEASE_SECONDS", 60, 1, 3600),
         stale_after_days=_int(env, "STALE_AFTER_DAYS", 90, 1, 3650),
+        ops_listen=ops_listen,
+        standby_takeover_s=_float(env, "STANDBY_TAKEOVER_S", 10.0, 1.0, 600.0),
+        confirm_wait_s=_float(env, "UPDATE_CONFIRM_WAIT_S", 2.0, 0.0, 600.0),
+        poll_window_s=_float(env, "OPS_POLL_WINDOW_S", 60.0, 1.0, 3600.0),
     )

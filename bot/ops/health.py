@@ -1,0 +1,166 @@
+"""The operations endpoint: ``/healthz``, ``/readyz`` and ``/metrics`` over aiohttp, in the bot's own event loop.
+
+* ``/healthz`` — 200 while the process is up and its event loop answers (this handler runs in that loop);
+* ``/readyz`` — 200 or 503 with a small JSON body: the role (``active`` or ``standby``) and each check;
+* ``/metrics`` — Prometheus text format.
+
+Nothing here names a person: the bodies hold states, counts and check names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from sqlalchemy import distinct, func, select, text
+
+from bot.db import utcnow
+
+if TYPE_CHECKING:
+    from bot.ops.service import Ops
+
+log = logging.getLogger(__name__)
+
+OVERDUE_AFTER = timedelta(minutes=5)
+CHECK_TIMEOUT = 3.0  # seconds each database check may take before it counts as failed
+WEBHOOK_INFO_TTL = 30.0  # getWebhookInfo is asked at most this often
+
+
+async def database_answers(ops: Ops) -> str | None:
+    async with ops.database.session() as session:
+        await session.execute(text("SELECT 1"))
+    return None
+
+
+async def migrations_at_head(ops: Ops) -> str | None:
+    from bot import migrate
+
+    current = await migrate.current(ops.database.url, engine=ops.database.engine)
+    head = ops.migration_head()
+    return None if current == head else f"at {current or 'nothing'}, latest is {head}"
+
+
+async def updates_arrive(ops: Ops) -> str | None:
+    """Polling: getUpdates answered within the polling window. Webhook: Telegram reports no recent delivery error."""
+    if ops.webhook:
+        info = await ops.webhook_info()
+        if info is None:
+            return "getWebhookInfo failed"
+        error_at = info.last_error_date
+        if error_at is not None and utcnow() - error_at < timedelta(seconds=ops.settings.poll_window_s):
+            return "Telegram reports a recent webhook delivery error"
+        return None
+    since = ops.gate.last_poll if ops.gate.last_poll is not None else ops.activated_at
+    if since is None:
+        return "not polling"
+    age = time.monotonic() - since
+    if age > ops.settings.poll_window_s:
+        return f"no answer from getUpdates for {age:.0f} s"
+    return None
+
+
+async def outbox_on_time(ops: Ops) -> str | None:
+    counts = await outbox_counts(ops)
+    overdue = sum(v for (_, what), v in counts.items() if what == "overdue")
+    return None if not overdue else f"{overdue} overdue by more than 5 minutes"
+
+
+async def outbox_counts(ops: Ops) -> dict[tuple[str, str], int]:
+    """Rows due now and rows overdue by more than 5 minutes, by kind (lead, followup, broadcast)."""
+    from bot.moderation.models import Delivery
+    from bot.reminders.models import CLAIMED, FOLLOWUP, LEAD, PENDING, Reminder
+
+    now = utcnow()
+    out = {(kind, what): 0 for kind in (LEAD, FOLLOWUP, "broadcast") for what in ("due", "overdue")}
+    async with ops.database.session() as session:
+        for what, cutoff in (("due", now), ("overdue", now - OVERDUE_AFTER)):
+            rows = await session.execute(
+                select(Reminder.kind, func.count()).where(Reminder.status.in_((PENDING, CLAIMED)),
+                                                          Reminder.due_at <= cutoff).group_by(Reminder.kind))
+            for kind, n in rows.all():
+                out[(kind, what)] = n
+            out[("broadcast", what)] = await session.scalar(
+                select(func.count()).select_from(Delivery).where(Delivery.status.in_((PENDING, CLAIMED)),
+                                                                 Delivery.due_at <= cutoff)) or 0
+    return out
+
+
+async def users_with_reminders(ops: Ops) -> int:
+    from bot.reminders.models import ACTIVE, Subscription
+
+    async with ops.database.session() as session:
+        return await session.scalar(select(func.count(distinct(Subscription.user_id)))
+                                    .where(Subscription.status == ACTIVE)) or 0
+
+
+CHECKS = (("database", database_answers), ("migrations", migrations_at_head), ("updates", updates_arrive),
+          ("outbox", outbox_on_time))
+
+
+async def readiness(ops: Ops) -> tuple[bool, dict]:
+    """Each check's result ("ok" or why not). A standby is not ready: it does not handle updates."""
+    checks: dict[str, str] = {}
+    if ops.role != "active":
+        return False, {"ready": False, "role": ops.role, "failed": [ops.role], "checks": {}}
+    for name, check in CHECKS:
+        if name != "database" and checks.get("database", "ok") != "ok":
+            checks[name] = "skipped: database"
+            continue
+        try:
+            problem = await asyncio.wait_for(check(ops), CHECK_TIMEOUT)
+        except TimeoutError:
+            problem = "timed out"
+        except Exception as exc:  # the class only: a driver message can hold connection details
+            problem = f"failed ({type(exc).__name__})"
+        checks[name] = problem or "ok"
+    failed = [name for name, result in checks.items() if result != "ok"]
+    return not failed, {"ready": not failed, "role": ops.role, "failed": failed, "checks": checks}
+
+
+class HealthServer:
+    def __init__(self, ops: Ops, host: str, port: int) -> None:
+        self.ops, self.host, self.port = ops, host, port
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/readyz", self._readyz)
+        app.router.add_get("/metrics", self._metrics)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self.port).start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @staticmethod
+    def _json(body: dict, status: int = 200) -> web.Response:
+        return web.Response(text=json.dumps(body), status=status, content_type="application/json")
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        return self._json({"status": "ok", "role": self.ops.role})
+
+    async def _readyz(self, _request: web.Request) -> web.Response:
+        ok, body = await self.ops.readiness()
+        return self._json(body, 200 if ok else 503)
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        metrics = self.ops.metrics
+        if metrics is None:
+            return web.Response(status=404)
+        payload, content_type = metrics.exposition()
+        return web.Response(body=payload, headers={"Content-Type": content_type})
