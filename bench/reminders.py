@@ -7,7 +7,7 @@
    * naive: read every pending reminder, then one ``AsyncIOScheduler.add_job(trigger="date")`` per reminder
      (added before ``start()`` and in due order: the cheapest way for APScheduler 3), then ``start()``.
 2. Sustained send rate: ``--due`` reminders made due now; the real application's dispatcher job
-   (``--dispatch jobqueue``, the default) or a fixed-rate loop around ``dispatch_once`` (``--dispatch loop``)
+   (``--dispatch jobqueue``, the default) or a fixed-rate loop around the outbox ``Dispatcher`` (``--dispatch loop``)
    sends them with dispatch interval 1.0 s at 25 messages/s; messages/s is measured from the rows' ``sent_at``.
 3. Lateness: ``--staggered`` reminders due at evenly spread times over ``--window`` seconds, interval 1.0 s, pace
    30/s (nothing throttles); lateness = ``sent_at − scheduled_for``.
@@ -51,14 +51,15 @@ from bench import (
     start_app,
     stop_app,
 )
-from bot.app import DB, build_application
+from bot.app import build_application
 from bot.config import Settings
 from bot.db import Database, utcnow
 from bot.local_api import LocalBotApi
 from bot.models import User
+from bot.outbox import CLAIMED, PENDING, SENT, Dispatcher, Pacer
 from bot.reminders import messages
-from bot.reminders.models import ACTIVE, CLAIMED, LEAD, PENDING, SENT, Reminder, Subscription
-from bot.reminders.outbox import Pacer, dispatch_once
+from bot.reminders.models import ACTIVE, LEAD, Reminder, Subscription
+from bot.reminders.outbox import ReminderFeed
 
 MODULE = "bench.reminders"
 BOT_ID = 930_001
@@ -170,19 +171,18 @@ async def measure_ours(url: str) -> dict:
         app = build_application(Settings(token=api.make_token(BOT_ID), database_url=url, api_url=api.url))
         await start_app(app)
         ready = time.perf_counter()
-        await until(lambda: app.bot_data.get("dispatch_runs"), timeout=60)
+        await until(lambda: app.outbox.runs, timeout=60)
         dispatched = time.perf_counter()
         peak = rss.stop()
         try:
             ticks = []
-            pacer = app.bot_data["pacer"]
+            dispatcher = app.outbox.dispatcher()
             for _ in range(IDLE_TICKS):
                 t0 = time.perf_counter()
-                stats = await dispatch_once(app.bot_data[DB], app.bot_data["outbox_bot"], messages.render,
-                                            pacer=pacer, interval=INTERVAL, max_attempts=5)
+                stats = await dispatcher.run()
                 ticks.append(time.perf_counter() - t0)
-                assert stats.claimed == 0, "nothing should be due in the start-up test"
-            async with app.bot_data[DB].session() as session:
+                assert not any(s.claimed for s in stats.values()), "nothing should be due in the start-up test"
+            async with app.db.session() as session:
                 stored = await session.scalar(select(func.count()).select_from(Reminder)
                                               .where(Reminder.status == PENDING))
         finally:
@@ -292,11 +292,11 @@ async def send_due(api: LocalBotApi, url: str, mode: str, rate: float, due: dict
                 await start_app(app, drop_pending_updates=True)
                 try:
                     if schedule_later:
-                        await until(lambda: app.bot_data.get("dispatch_runs"), timeout=30)
+                        await until(lambda: app.outbox.runs, timeout=30)
                         await _schedule(database, schedule_later)
                     await api.wait_for(lambda: api.sent_count() - before >= len(ids), timeout=wait)
                     await all_marked(database, ids)
-                    runs["n"] = app.bot_data.get("dispatch_runs", 0)
+                    runs["n"] = app.outbox.runs
                 finally:
                     await stop_app(app)
             else:
@@ -327,7 +327,7 @@ async def all_marked(database: Database, ids: list[int]) -> None:
 async def until(condition, timeout: float) -> None:  # noqa: ASYNC109
     """Poll a condition the local API is not told about (a dispatcher run without sends makes no API call)."""
     async with asyncio.timeout(timeout):
-        while not condition():  # noqa: ASYNC110 - a plain counter in bot_data, nothing to await on
+        while not condition():  # noqa: ASYNC110 - a plain counter, nothing to await on
             await asyncio.sleep(0.005)
 
 
@@ -337,12 +337,12 @@ async def _schedule(database: Database, offsets: dict[int, float]) -> None:
 
 
 async def _fixed_rate_loop(database: Database, bot: Bot, rate: float, runs: dict) -> None:
-    """``dispatch_once`` every INTERVAL seconds on a fixed grid; a tick that overran is followed at once."""
+    """One dispatcher run every INTERVAL seconds on a fixed grid; a tick that overran is followed at once."""
     loop = asyncio.get_running_loop()
-    pacer = Pacer(rate)
+    dispatcher = Dispatcher(database, bot, [ReminderFeed(messages.render)], pacer=Pacer(rate), max_attempts=5)
     next_tick = loop.time()
     while True:
-        await dispatch_once(database, bot, messages.render, pacer=pacer, interval=INTERVAL, max_attempts=5)
+        await dispatcher.run()
         runs["n"] += 1
         next_tick = max(next_tick + INTERVAL, loop.time())
         await asyncio.sleep(next_tick - loop.time())
@@ -443,7 +443,7 @@ def main() -> None:
     p.add_argument("--subscriptions", type=int, default=100_000, help="subscriptions stored (4 reminders each)")
     p.add_argument("--small", type=int, default=10_000, help="the smaller start-up measurement point")
     p.add_argument("--dispatch", choices=("jobqueue", "loop"), default="jobqueue",
-                   help="send through the real application's JobQueue job, or a fixed-rate dispatch_once loop")
+                   help="send through the real application's JobQueue job, or a fixed-rate Dispatcher loop")
     p.add_argument("--due", type=int, default=500, help="reminders made due now for the send-rate test")
     p.add_argument("--staggered", type=int, default=200, help="reminders spread over --window for the lateness test")
     p.add_argument("--window", type=float, default=20.0, help="seconds over which the staggered reminders fall due")

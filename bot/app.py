@@ -1,197 +1,71 @@
-"""Builds the Application: the one place where every feature's handlers are registered, in order.
+"""The composition root: builds the Application, creates the long-lived services, registers every handler.
 
-Per update, :class:`NavigatorApplication` opens one database session, makes sure the user's row exists, picks
-the user's language, and exposes all three to handlers through :class:`NavContext` (``context.session``,
-``context.locale``, ``context._``). Nothing is committed unless a service commits it, so a handler that fails
-half-way leaves nothing half-done behind.
+This is the one module of ``bot/`` that imports ``handlers`` (with the command line). Services are created here and
+set as typed attributes of :class:`~bot.context.NavigatorApplication`; those with a life of their own (the outbox)
+are started in ``post_init`` and stopped in ``post_shutdown``, as rules-bot does with its ``Search``.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from contextvars import ContextVar
-from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import BotCommand, Update
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    ApplicationBuilder,
-    CallbackContext,
-    ContextTypes,
-    ExtBot,
-)
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
-from bot import users
+import handlers
 from bot.config import Settings
+from bot.context import NavContext, NavigatorApplication
 from bot.db import Database
-from bot.i18n import LOCALES, N_, RUSSIAN_FAMILY, Translator, locale_for, translator
-from bot.models import User
+from bot.knowledge.pack import load_on_start
+from bot.moderation.broadcasts import BroadcastFeed
 from bot.ops import Ops
+from bot.outbox import Outbox
+from bot.reminders import service as reminders
+from bot.reminders.outbox import ReminderFeed
 from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-SETTINGS = "settings"
-DB = "db"
-
-
-@dataclass
-class UpdateScope:
-    session: AsyncSession
-    user: User | None
-    locale: str
-
-
-_scope: ContextVar[UpdateScope | None] = ContextVar("navigator_update_scope", default=None)
-
-
-class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
-    """CallbackContext with the update's database session, the user's language and its translator."""
-
-    @property
-    def settings(self) -> Settings:
-        return self.application.bot_data[SETTINGS]
-
-    @property
-    def db(self) -> Database:
-        return self.application.bot_data[DB]
-
-    @property
-    def scope(self) -> UpdateScope:
-        scope = _scope.get()
-        if scope is None:
-            raise RuntimeError("no update scope: this context was not created for an update")
-        return scope
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.scope.session
-
-    @property
-    def locale(self) -> str:
-        scope = _scope.get()
-        return scope.locale if scope else self.settings.default_locale
-
-    @locale.setter
-    def locale(self, value: str) -> None:
-        self.scope.locale = value
-
-    @property
-    def t(self) -> Translator:
-        return translator(self.locale)
-
-    def _(self, message: str, **params: object) -> str:
-        return self.t._(message, **params)
-
-    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
-        return self.t.ngettext(singular, plural, n, **params)
-
-
-class NavigatorApplication(Application):
-    #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
-    updates_done: int = 0
-    #: Health, metrics, standby (bot/ops): set by build_application.
-    ops: Ops
-
-    async def process_update(self, update: object) -> None:
-        started = time.perf_counter()
-        try:
-            await self._process_update(update)
-        finally:
-            self.updates_done += 1
-            self.ops.observe_update(update, time.perf_counter() - started)
-
-    async def process_error(self, update, error, job=None, coroutine=None) -> bool:
-        self.ops.observe_error(error)
-        return await super().process_error(update, error, job, coroutine)
-
-    async def _process_update(self, update: object) -> None:
-        if not isinstance(update, Update):
-            await super().process_update(update)
-            return
-        settings: Settings = self.bot_data[SETTINGS]
-        database: Database = self.bot_data[DB]
-        async with database.session() as session:
-            tg_user = update.effective_user
-            scope = UpdateScope(session=session, user=None, locale=settings.default_locale)
-            if tg_user is not None:
-                try:
-                    scope.user = await users.touch(session, tg_user.id)
-                except Exception:
-                    # The database is down or locked: still answer in the right language; handlers that
-                    # need the database will fail and the error handler says so.
-                    log.exception("could not load user row")
-                    await session.rollback()
-                scope.locale = locale_for(
-                    scope.user.locale if scope.user else None, tg_user.language_code, settings.default_locale
-                )
-            token = _scope.set(scope)
-            try:
-                await super().process_update(update)
-            finally:
-                _scope.reset(token)
-
-
-# The command menu, per language. Moderation commands are never listed here.
-COMMANDS = (
-    ("start", N_("Main menu: where are you now?")),
-    ("topics", N_("All topics A–Z")),
-    ("remind", N_("Set a hearing or deadline reminder")),
-    ("reminders", N_("My reminders")),
-    ("news", N_("News: subscribe or stop")),
-    ("language", N_("Язык / Language")),
-    ("privacy", N_("What we store; safety")),
-    ("delete_me", N_("Delete everything about me")),
-    ("help", N_("How to use the bot")),
-)
-DESCRIPTION = N_(
-    "Asylum Navigator: step-by-step help through the US asylum process — interviews, detention, court, "
-    "removal — in Russian and English. General information, not legal advice. Do not send documents here."
-)
-SHORT_DESCRIPTION = N_("US asylum: where you are and your next step. General information, not legal advice.")
-
-
-async def publish_bot_profile(application: Application) -> None:
-    """setMyCommands / setMyDescription for Russian (and its family of languages) and English."""
-    bot = application.bot
-    default = application.bot_data[SETTINGS].default_locale
-    for code, locale in [(None, default), ("en", "en"), *((c, "ru") for c in sorted(RUSSIAN_FAMILY))]:
-        t = translator(locale)
-        commands = [BotCommand(name, t._(description)) for name, description in COMMANDS]
-        await bot.set_my_commands(commands, language_code=code)
-        await bot.set_my_description(t._(DESCRIPTION), language_code=code)
-        await bot.set_my_short_description(t._(SHORT_DESCRIPTION), language_code=code)
+RETENTION_EVERY_RUNS = 100  # the retention sweep runs once per this many outbox runs
 
 
 async def _post_init(application: Application) -> None:
-    from handlers import post_init_hooks
-
-    await application.ops.start(application)  # a standby waits here until it is the active process
-    await publish_bot_profile(application)
-    for hook in post_init_hooks():
-        await hook(application)
+    app: NavigatorApplication = application  # type: ignore[assignment]
+    await app.ops.start(app)  # a standby waits here until it is the active process
+    await load_on_start(app.db)
+    await handlers.on_startup(app)
+    await app.outbox.start(app)
 
 
 async def _post_shutdown(application: Application) -> None:
-    from handlers import post_shutdown_hooks
-
-    for hook in post_shutdown_hooks():
-        await hook(application)
-    await application.ops.stop()
-    await application.bot_data[DB].dispose()
+    app: NavigatorApplication = application  # type: ignore[assignment]
+    await app.outbox.stop()
+    await app.ops.stop()
+    await app.db.dispose()
 
 
-def build_application(settings: Settings, database: Database | None = None) -> Application:
+def build_outbox(settings: Settings, database: Database, ops: Ops) -> Outbox:
+    """One outbox engine, fed by reminders and broadcasts, with the retention sweep as its housekeeping."""
+    outbox = Outbox(database, token=settings.token, base_url=settings.bot_base_url, rate=settings.send_rate,
+                    interval=settings.dispatch_interval, max_attempts=settings.max_attempts,
+                    lease=timedelta(seconds=settings.lease_seconds), owner=ops.owner, request=ops.request(),
+                    on_run=ops.observe_outbox)
+    outbox.add_feed(ReminderFeed())
+    outbox.add_feed(BroadcastFeed(settings.default_locale))
+
+    async def retention(session) -> None:
+        await reminders.purge_expired(session, settings.retention_days)
+
+    outbox.every(RETENTION_EVERY_RUNS, retention)
+    return outbox
+
+
+def build_application(settings: Settings, database: Database | None = None) -> NavigatorApplication:
     """The configured Application with every handler registered. ``run``, ``try``, tests and benchmarks use it."""
-    from handlers import register_all
-
     assert settings.token, "build_application needs a token"
     database = database or Database(settings.database_url)
     ops = Ops(settings, database)
-    application = (
+    application: NavigatorApplication = (
         ApplicationBuilder()
         .application_class(NavigatorApplication)
         .token(settings.token)
@@ -208,11 +82,12 @@ def build_application(settings: Settings, database: Database | None = None) -> A
         .get_updates_request(ops.request(polling=True))
         .build()
     )
+    application.settings = settings
+    application.db = database
     application.ops = ops
-    application.bot_data[SETTINGS] = settings
-    application.bot_data[DB] = database
-    register_all(application)
+    application.outbox = build_outbox(settings, database, ops)
+    handlers.register_all(application)
     return application
 
 
-__all__ = ["DB", "LOCALES", "SETTINGS", "NavContext", "NavigatorApplication", "build_application"]
+__all__ = ["NavContext", "NavigatorApplication", "build_application"]

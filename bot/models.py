@@ -1,6 +1,7 @@
-"""Everything the bot stores. Deliberately little: no names, usernames, phone numbers or case details.
+"""The person who talks to the bot. Deliberately little: no names, usernames, phone numbers or case details.
 
-Each table added here gets an Alembic revision in ``migrations/versions``.
+Feature tables live beside their feature (``bot/<feature>/models.py``); ``bot.schema`` imports them all.
+Each table gets an Alembic revision in ``migrations/versions``.
 """
 
 from __future__ import annotations
@@ -26,23 +27,3 @@ class User(Base):
     # The subscriber's own time zone, asked once by the reminder form, so times show in both zones.
     timezone: Mapped[str | None] = mapped_column(String(64))
     news: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # opted in to broadcasts
-
-
-# Feature tables live beside their feature; importing them here registers them on Base.metadata.
-from bot.knowledge.models import ContentState, Topic, TopicRevision, TopicText  # noqa: E402
-from bot.moderation.models import AuditEntry, Broadcast, Delivery, Moderator  # noqa: E402
-from bot.reminders.models import Reminder, Subscription  # noqa: E402
-
-__all__ = [
-    "AuditEntry",
-    "Broadcast",
-    "ContentState",
-    "Delivery",
-    "Moderator",
-    "Reminder",
-    "Subscription",
-    "Topic",
-    "TopicRevision",
-    "TopicText",
-    "User",
-]

@@ -1,20 +1,16 @@
-"""Telegram handlers, one module per feature. ``register_all`` adds them in the order that matters.
+"""Telegram handlers, one module (or package) per feature. ``register_all`` adds them in the order that matters.
 
 Order (PTB tries groups in ascending order and, within a group, handlers in the order added):
-1. conversations that own free text while they run (reminder form), so their text steps win;
+1. conversations that own free text while they run (reminder form, moderation forms), so their text steps win;
 2. commands and namespaced buttons of each feature;
 3. the fallbacks: free-text search, media, unknown commands, stale buttons — always last.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from telegram.ext import Application
 
-from handlers import errors, fallback, language, moderation, news, privacy, reminders, start, topics
-
-Hook = Callable[[Application], Awaitable[None]]
+from handlers import errors, fallback, language, menu, moderation, news, privacy, reminders, start, topics
 
 
 def register_all(application: Application) -> None:
@@ -24,10 +20,7 @@ def register_all(application: Application) -> None:
     application.add_error_handler(errors.on_error)
 
 
-def post_init_hooks() -> list[Hook]:
-    return [topics.load_content_on_start, reminders.start_dispatcher, moderation.start_broadcast_job,
-            moderation.publish_team_menus]
-
-
-def post_shutdown_hooks() -> list[Hook]:
-    return [reminders.stop_dispatcher]
+async def on_startup(application) -> None:
+    """What the handlers publish to Telegram once the bot is up: command menus and descriptions."""
+    await menu.publish_bot_profile(application, application.settings.default_locale)
+    await moderation.publish_team_menus(application)

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden
 
-from bot.app import NavContext
+from bot.context import NavContext
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot.app import NavContext
+from bot.context import NavContext
 from bot.knowledge import service
 from handlers.topics import main_menu_button, show_main_menu
 from handlers.ui import ack, button, keyboard, show

@@ -41,16 +41,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import NavContext
+import handlers.fallback as fallback
+from bot.context import NavContext
 from bot.db import utcnow
-from bot.i18n import N_
 from bot.knowledge.models import Topic
 from bot.knowledge.pack import valid_url
 from bot.knowledge.render import human_date, render_answer, render_menu
 from bot.moderation import broadcasts
 from bot.moderation import service as moderation
 from bot.moderation.service import ADMIN, Change, Conflict, Invalid
-from handlers import fallback
+from handlers.menu import publish_team_menu
 from handlers.ui import ack, button, form_button, keyboard, show
 
 PICK, LOCALE, ACTION, TEXT, TITLE, SOURCES, PREVIEW = range(7)
@@ -662,68 +662,11 @@ async def on_orphan_button(update: Update, context: NavContext) -> None:
     await fallback.on_stale_button(update, context)
 
 
-MOD_COMMANDS = (
-    ("edit", N_("Edit an answer (text, title, sources, still accurate)")),
-    ("history", N_("Revisions of a topic: /history SLUG [ru|en]")),
-    ("rollback", N_("Restore a revision: /rollback SLUG LANG N")),
-    ("stale", N_("Texts not reviewed for a long time")),
-    ("broadcast", N_("News to people who opted in")),
-    ("mod", N_("All moderation commands")),
-)
-ADMIN_COMMANDS = (
-    ("mod_add", N_("Add a moderator: /mod_add ID")),
-    ("mod_remove", N_("Remove a moderator: /mod_remove ID")),
-    ("mods", N_("Admins and moderators")),
-    ("audit", N_("Audit log")),
-)
-
-
-async def publish_team_menu(bot, user_id: int, role: str | None) -> None:
-    """Moderators and admins see their commands in their own chat's menu; nobody else ever does."""
-    from telegram import BotCommand, BotCommandScopeChat
-    from telegram.error import TelegramError
-
-    from bot.app import COMMANDS
-    from bot.i18n import translator
-
-    scope = BotCommandScopeChat(user_id)
-    try:
-        for code in (None, "ru", "en"):
-            if role is None:
-                await bot.delete_my_commands(scope=scope, language_code=code)
-                continue
-            t = translator(code or "ru")
-            extra = MOD_COMMANDS + (ADMIN_COMMANDS if role == ADMIN else ())
-            commands = [BotCommand(name, t._(text)) for name, text in (*COMMANDS, *extra)]
-            await bot.set_my_commands(commands, scope=scope, language_code=code)
-    except TelegramError:  # they have not opened the bot yet: the menu is set when they are added again
-        pass
-
-
 async def publish_team_menus(application) -> None:
-    from bot.app import DB, SETTINGS
-
-    settings = application.bot_data[SETTINGS]
-    async with application.bot_data[DB].session() as session:
+    """On start: every moderator's and admin's own command menu."""
+    app = application
+    async with app.db.session() as session:
         team = {uid: "moderator" for uid in await moderation.moderators(session)}
-    team.update({uid: ADMIN for uid in settings.admin_ids})
+    team.update({uid: ADMIN for uid in app.settings.admin_ids})
     for user_id, role in team.items():
         await publish_team_menu(application.bot, user_id, role)
-
-
-async def start_broadcast_job(application) -> None:
-    from bot.app import SETTINGS
-
-    settings = application.bot_data[SETTINGS]
-    application.job_queue.run_repeating(broadcast_job, interval=settings.dispatch_interval, first=0.2,
-                                        name="broadcast-outbox", job_kwargs={"max_instances": 1, "coalesce": True})
-
-
-async def broadcast_job(context: NavContext) -> None:
-    from bot.app import DB, SETTINGS
-
-    app = context.application
-    settings = app.bot_data[SETTINGS]
-    await broadcasts.dispatch_once(app.bot_data[DB], app.bot_data["outbox_bot"], pacer=app.bot_data["pacer"],
-                                   interval=settings.dispatch_interval, max_attempts=settings.max_attempts,
-                                   default_locale=settings.default_locale)

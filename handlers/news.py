@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import users
-from bot.app import NavContext
+from bot.context import NavContext
 from bot.models import User
 from handlers.topics import main_menu_button
 from handlers.ui import ack, button, keyboard, show

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import users
-from bot.app import NavContext
+from bot.context import NavContext
 from handlers.ui import ack, button, keyboard, show
 
 

@@ -31,11 +31,10 @@ from __future__ import annotations
 import re
 import secrets
 import warnings
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -44,11 +43,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import DB, SETTINGS, NavContext
+from bot.context import NavContext
 from bot.reminders import schedule, service
 from bot.reminders.courts import SUBSCRIBER_TIMEZONES, US_TIMEZONES, court_by_id, search_courts
 from bot.reminders.dates import Ambiguous, DateError, check_range, parse_date, parse_time
-from bot.reminders.messages import KIND_NAMES, LEAD_NAMES, event_lines, render, title, when
+from bot.reminders.messages import KIND_NAMES, LEAD_NAMES, event_lines, title, when
 from bot.reminders.models import KINDS, PAUSED
 from handlers.topics import main_menu_button
 from handlers.ui import ack, button, form_button, keyboard, show
@@ -658,43 +657,3 @@ def handlers() -> list[BaseHandler]:
 
 async def on_confirm_after_close(update: Update, context: NavContext) -> None:
     await ack(update, context._("Already saved."))
-
-
-# ---- the dispatcher job -----------------------------------------------------------------------------------------
-
-async def start_dispatcher(application: Application) -> None:
-    """Create the outbox's own Bot (no shared rate limiter: the outbox paces itself) and the repeating job."""
-    from telegram import Bot
-
-    from bot.reminders.outbox import Pacer
-
-    settings = application.bot_data[SETTINGS]
-    outbox_bot = Bot(settings.token, base_url=settings.bot_base_url)
-    await outbox_bot.initialize()
-    application.bot_data["outbox_bot"] = outbox_bot
-    application.bot_data["pacer"] = Pacer(settings.send_rate)
-    application.job_queue.run_repeating(dispatch_job, interval=settings.dispatch_interval, first=0.1,
-                                        name="reminder-outbox", job_kwargs={"max_instances": 1, "coalesce": True})
-
-
-async def stop_dispatcher(application: Application) -> None:
-    outbox_bot = application.bot_data.pop("outbox_bot", None)
-    if outbox_bot is not None:
-        await outbox_bot.shutdown()
-
-
-async def dispatch_job(context: NavContext) -> None:
-    from bot.reminders.outbox import dispatch_once
-
-    app = context.application
-    settings = app.bot_data[SETTINGS]
-    await dispatch_once(app.bot_data[DB], app.bot_data["outbox_bot"], render, pacer=app.bot_data["pacer"],
-                        interval=settings.dispatch_interval, max_attempts=settings.max_attempts,
-                        lease=timedelta(seconds=settings.lease_seconds))
-    counter = app.bot_data.get("dispatch_runs", 0) + 1
-    app.bot_data["dispatch_runs"] = counter
-    if counter % 100 == 1:
-        async with app.bot_data[DB].session() as session:
-            await service.purge_expired(session, settings.retention_days)
-
-

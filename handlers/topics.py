@@ -22,11 +22,11 @@ from urllib.parse import quote
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.app import NavContext
+from bot.context import NavContext
 from bot.knowledge import service
-from bot.knowledge.pack import ROOT_SLUG, PackError, load_into
+from bot.knowledge.pack import ROOT_SLUG
 from bot.knowledge.render import render_answer, render_menu
 from handlers.ui import ack, button, keyboard, show
 
@@ -136,18 +136,6 @@ async def on_a_to_z(update: Update, context: NavContext) -> None:
         context._("Topics A–Z"), context._("Page {page} of {pages}", page=page + 1, pages=pages)
     )
     await show(update, text, keyboard(rows))
-
-
-async def load_content_on_start(application: Application) -> None:
-    """``run`` loads the content pack on start; a broken pack is reported and the stored texts stay in use."""
-    from bot.app import DB
-
-    try:
-        report = await load_into(application.bot_data[DB])
-    except PackError as exc:
-        log.error("content pack refused, keeping stored texts: %d problem(s)\n%s", len(exc.problems), exc)
-        return
-    log.info("content pack loaded: %s", report.summary())
 
 
 def handlers() -> list[BaseHandler]:

@@ -11,7 +11,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import bot.models  # noqa: F401  (registers every table on Base.metadata)
+import bot.schema  # noqa: F401  (registers every table on Base.metadata)
 from bot.config import SQLITE_DEFAULT, load_environment
 from bot.db import Base, make_engine
 

@@ -6,7 +6,7 @@ from sqlalchemy import inspect
 
 from bot import migrate
 from bot.db import Database, make_engine
-from bot.models import Base
+from bot.schema import Base
 
 
 async def tables(url: str) -> set[str]:

@@ -244,10 +244,10 @@ async def test_topics_can_be_added_hidden_written_shown_and_moved(team, make_per
 
 
 async def test_broadcast_reaches_only_opted_in_people_and_counts_blocked(team, api, app, database):
-    from bot.reminders.outbox import Pacer
+    from bot.outbox import Pacer
 
     # The real pace (25/s) would make this test take 40 s; bench/ measures the pace itself.
-    app.bot_data["pacer"] = Pacer(500)
+    app.outbox.pacer = Pacer(500)
     now = datetime.now(UTC)
     opted = list(range(600_000_000, 600_001_000))
     not_opted = list(range(610_000_000, 610_000_050))

@@ -14,9 +14,10 @@ from telegram import Bot
 
 from bot.db import Database
 from bot.models import User
+from bot.outbox import CLAIMED, PENDING, SENT, Dispatcher, Pacer
 from bot.reminders import messages
-from bot.reminders.models import CLAIMED, PENDING, SENT, Reminder, Subscription
-from bot.reminders.outbox import Pacer, dispatch_once
+from bot.reminders.models import Reminder, Subscription
+from bot.reminders.outbox import ReminderFeed
 from tests.conftest import ROOT
 from tests.helpers import eventually
 
@@ -54,9 +55,9 @@ async def test_two_dispatchers_never_send_the_same_reminder_twice(api, database)
         async def run(bot: Bot) -> int:
             total = 0
             pacer = Pacer(60)  # a second's worth (61 rows) per claim: both dispatchers get work
+            dispatcher = Dispatcher(database, bot, [ReminderFeed(messages.render)], pacer=pacer, max_attempts=3)
             for _ in range(40):
-                stats = await dispatch_once(database, bot, messages.render, pacer=pacer, interval=0.02,
-                                            max_attempts=3)
+                stats = (await dispatcher.run(max_run=0.02))["reminders"]
                 total += stats.sent
                 if not stats.claimed:
                     await asyncio.sleep(0.01)

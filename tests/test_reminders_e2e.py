@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.models import User
-from bot.reminders.models import CANCELLED, FAILED, PAUSED, PENDING, SENT, SKIPPED, Reminder, Subscription
+from bot.outbox import FAILED, PENDING, SENT, SKIPPED
+from bot.reminders.models import CANCELLED, PAUSED, Reminder, Subscription
 from tests.helpers import Person, eventually
 
 NEXT_YEAR = datetime.now(UTC).year + 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,8 @@ from bot.db import utcnow
 from bot.i18n import LOCALES
 from bot.knowledge.models import KINDS, ORIGIN_PACK, Topic, TopicRevision, TopicText
 from bot.knowledge.render import MESSAGE_LIMIT, plain_length, render_answer, validate_body
+
+log = logging.getLogger(__name__)
 
 PACK_DIR = Path(__file__).resolve().parent / "pack"
 ROOT_SLUG = "start"
@@ -351,3 +354,13 @@ async def prepare_database(url: str) -> LoadReport:
         return await load_into(database)
     finally:
         await database.dispose()
+
+
+async def load_on_start(database) -> None:
+    """``run`` loads the content pack on start; a broken pack is reported and the stored texts stay in use."""
+    try:
+        report = await load_into(database)
+    except PackError as exc:
+        log.error("content pack refused, keeping stored texts: %d problem(s)\n%s", len(exc.problems), exc)
+        return
+    log.info("content pack loaded: %s", report.summary())

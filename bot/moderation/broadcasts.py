@@ -1,30 +1,28 @@
-"""News broadcasts to people who opted in, through the same kind of outbox as reminders.
+"""News broadcasts to people who opted in, sent by the outbox engine (``bot.outbox``) like reminders.
 
-A broadcast becomes one ``Delivery`` row per opted-in person, all written in one transaction; the dispatcher
-claims them with a lease, sends at the shared pace, marks each one, and keeps the moderator's progress line
+A broadcast becomes one ``Delivery`` row per opted-in person, all written in one transaction; the outbox claims
+them with a lease, sends at the shared pace and marks each one; this feed keeps the moderator's progress line
 up to date. Nobody who did not opt in is ever written to.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, TelegramError
 
-from bot import users
-from bot.db import Database, utcnow
+from bot.db import utcnow
 from bot.i18n import locale_for, translator
 from bot.models import User
 from bot.moderation.models import Broadcast, Delivery
-from bot.reminders import service as reminders
-from bot.reminders.models import CLAIMED, FAILED, PENDING, SENT
-from bot.reminders.outbox import LEASE, MAX_RUN, Pacer, batch_size, claim, finish
+from bot.outbox import BLOCKED_ERROR, CLAIMED, FAILED, PENDING, SENT, Envelope, FeedBase, Skip
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +58,7 @@ async def counts(session: AsyncSession, broadcast_id: int) -> Counts:
         select(Delivery.status, func.count()).where(Delivery.broadcast_id == broadcast_id).group_by(Delivery.status)
     )).all())
     blocked = await session.scalar(select(func.count()).select_from(Delivery).where(
-        Delivery.broadcast_id == broadcast_id, Delivery.status == FAILED, Delivery.last_error == "blocked"))
+        Delivery.broadcast_id == broadcast_id, Delivery.status == FAILED, Delivery.last_error == BLOCKED_ERROR))
     total = sum(rows.values())
     return Counts(total=total, sent=rows.get(SENT, 0), blocked=blocked, failed=rows.get(FAILED, 0) - blocked,
                   pending=rows.get(PENDING, 0) + rows.get(CLAIMED, 0))
@@ -73,57 +71,26 @@ def progress_text(c: Counts, locale: str, done: bool) -> str:
                              sent=c.sent, total=c.total, blocked=c.blocked, failed=c.failed)
 
 
-async def dispatch_once(database: Database, bot: Bot, *, pacer: Pacer, interval: float, max_attempts: int,
-                        default_locale: str = "ru") -> int:
-    """Send due deliveries a second's worth at a time, updating the progress lines, until none is due (or
-    ``MAX_RUN`` has passed: then the next tick continues). Returns how many were sent."""
-    started, sent = time.monotonic(), 0
-    while True:
-        batch_sent, claimed = await _dispatch_batch(database, bot, pacer=pacer, max_attempts=max_attempts,
-                                                    default_locale=default_locale)
-        sent += batch_sent
-        if not claimed or time.monotonic() - started >= MAX_RUN:
-            return sent
+class BroadcastFeed(FeedBase):
+    """Broadcast deliveries as an outbox feed: the text in the person's language, and the moderator's progress
+    line kept up to date after every batch (with the final count once nothing is left to send)."""
 
+    name: ClassVar[str] = "broadcasts"
+    model: ClassVar[type] = Delivery
 
-async def _dispatch_batch(database: Database, bot: Bot, *, pacer: Pacer, max_attempts: int,
-                          default_locale: str) -> tuple[int, int]:
-    sent = 0
-    touched: set[int] = set()
-    async with database.session() as session:
-        rows = await claim(session, utcnow(), batch_size(1 / pacer.gap, 1.0), LEASE, model=Delivery)
-        for row in rows:
-            touched.add(row.broadcast_id)
-            user = await session.get(User, row.user_id)
-            broadcast = await session.get(Broadcast, row.broadcast_id)
-            if user is None or not user.news or user.blocked or broadcast is None:
-                await finish(session, row, status="skipped", last_error="opted_out")
-                continue
-            locale = locale_for(user.locale, None, default_locale)
-            await pacer.wait()
-            try:
-                await bot.send_message(user.id, broadcast.text_ru if locale == "ru" else broadcast.text_en,
-                                       parse_mode="HTML", disable_web_page_preview=True)
-            except RetryAfter as exc:
-                seconds = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.seconds
-                await finish(session, row, status=PENDING, last_error="retry_after",
-                             due_at=utcnow() + timedelta(seconds=float(seconds)))
-            except (Forbidden, BadRequest) as exc:
-                if isinstance(exc, BadRequest) and "chat not found" not in str(exc).lower():
-                    await finish(session, row, status=FAILED, attempts=row.attempts + 1, last_error="bad_request")
-                    continue
-                await finish(session, row, status=FAILED, attempts=row.attempts + 1, last_error="blocked")
-                await reminders.pause_all_for_user(session, row.user_id)
-                await users.mark_blocked(session, row.user_id)
-            except (NetworkError, TelegramError) as exc:
-                attempts = row.attempts + 1
-                status = FAILED if attempts >= max_attempts else PENDING
-                await finish(session, row, status=status, attempts=attempts, last_error=type(exc).__name__[:64],
-                             due_at=utcnow() + timedelta(seconds=min(600, 2 ** attempts)))
-            else:
-                await finish(session, row, status=SENT, attempts=row.attempts + 1, sent_at=utcnow())
-                sent += 1
-        # Progress lines, and the final count once nothing is left to send.
+    def __init__(self, default_locale: str = "ru") -> None:
+        self.default_locale = default_locale
+
+    async def compose(self, session: AsyncSession, row: Delivery, user: User, now: datetime,
+                      late: bool) -> Envelope | Skip:
+        broadcast = await session.get(Broadcast, row.broadcast_id)
+        if not user.news or broadcast is None:
+            return Skip("opted_out")
+        locale = locale_for(user.locale, None, self.default_locale)
+        return Envelope(broadcast.text_ru if locale == "ru" else broadcast.text_en)
+
+    async def after_batch(self, session: AsyncSession, bot: Bot, rows: Sequence[Delivery]) -> None:
+        touched = {row.broadcast_id for row in rows}
         active = set((await session.scalars(select(Broadcast.id).where(Broadcast.status == "sending"))).all())
         for broadcast_id in touched | active:
             broadcast = await session.get(Broadcast, broadcast_id)
@@ -134,7 +101,6 @@ async def _dispatch_batch(database: Database, bot: Bot, *, pacer: Pacer, max_att
             if done and broadcast.status == "sending":
                 await session.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(status="done"))
                 await session.commit()
-    return sent, len(rows)
 
 
 async def _show_progress(bot: Bot, broadcast: Broadcast, c: Counts, done: bool, locale: str) -> None:

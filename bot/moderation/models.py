@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime, utcnow
+from bot.outbox import OutboxRow
 
 
 class Moderator(Base):
@@ -48,7 +49,7 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Delivery(Base):
+class Delivery(OutboxRow, Base):
     """One broadcast message to one person: an outbox row like a reminder (claimed with a lease, then marked)."""
 
     __tablename__ = "broadcast_deliveries"
@@ -56,12 +57,3 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    claim_token: Mapped[str | None] = mapped_column(String(32))
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(64))
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

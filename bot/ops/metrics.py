@@ -51,8 +51,8 @@ class Metrics:
                                       "Bot API errors by method and HTTP code ('network', 'timeout' without one)",
                                       ["method", "code"], registry=r)
         self.outbox = Counter("navigator_outbox_messages",
-                              "Outbox rows finished, by kind (lead, followup, broadcast) and outcome "
-                              "(sent, late, failed, blocked, retried, skipped)", ["kind", "outcome"], registry=r)
+                              "Outbox rows settled, by kind (the feed: reminders, broadcasts) and outcome "
+                              "(sent, late — also counted in sent —, failed, blocked, retried, skipped)", ["kind", "outcome"], registry=r)
         self.outbox_due = Gauge("navigator_outbox_due", "Outbox rows due and not yet sent, by kind", ["kind"],
                                 registry=r)
         self.outbox_overdue = Gauge("navigator_outbox_overdue",

@@ -74,6 +74,13 @@ class Ops:
         if self.metrics:
             self.metrics.observe_error(error)
 
+    def observe_outbox(self, stats: dict) -> None:
+        """Called after each outbox run with its figures per feed (``bot.outbox.DispatchStats``)."""
+        if self.metrics:
+            for feed, s in stats.items():
+                for outcome in ("sent", "late", "failed", "blocked", "retried", "skipped"):
+                    self.metrics.observe_outbox(feed, outcome, getattr(s, outcome))
+
     # -- life cycle ------------------------------------------------------------------------------------------
     async def start(self, application: Application) -> None:
         self.application = application

@@ -2,7 +2,7 @@
 
 A subscription is one event (a hearing, an interview, a deadline) a person asked to be reminded of; it holds no
 name or case detail — the optional label is a few words such as «мама». Each planned message is a row in
-``reminders`` with ``due_at`` in UTC and a status; the dispatcher (``bot.reminders.outbox``) claims and sends them.
+``reminders`` with ``due_at`` in UTC and a status; the outbox engine (``bot.outbox``, fed by ``bot.reminders.outbox``) claims and sends them.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime, utcnow
+from bot.outbox import OutboxRow
 
 # Subscription kinds, in the order the form offers them.
 KINDS = ("master", "individual", "cfi", "bond", "checkin", "bia", "other")
 ACTIVE, PAUSED = "active", "paused"
-# Outbox row states.
-PENDING, CLAIMED, SENT, FAILED, CANCELLED, SKIPPED = "pending", "claimed", "sent", "failed", "cancelled", "skipped"
+# Outbox row states (the engine's), and the one only reminders use.
+CANCELLED = "cancelled"
 LEAD, FOLLOWUP = "lead", "followup"
 
 
@@ -39,22 +40,17 @@ class Subscription(Base):
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    def has_passed(self, now: datetime) -> bool:
+        """The event itself (the hearing, the deadline's last moment) is over."""
+        return now >= self.event_at
 
-class Reminder(Base):
+
+class Reminder(OutboxRow, Base):
     __tablename__ = "reminders"
     __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     kind: Mapped[str] = mapped_column(String(16), default=LEAD)  # lead | followup
     lead: Mapped[str | None] = mapped_column(String(16))
-    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)  # when it was meant to go (for "sent late")
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it may go next (moves on retry)
-    status: Mapped[str] = mapped_column(String(16), default=PENDING)
-    claim_token: Mapped[str | None] = mapped_column(String(32))
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(64))  # an error class, never message text
     late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

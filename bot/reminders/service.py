@@ -12,18 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import utcnow
 from bot.models import User
+from bot.outbox import CLAIMED, PENDING
 from bot.reminders import schedule
-from bot.reminders.models import (
-    ACTIVE,
-    CANCELLED,
-    CLAIMED,
-    FOLLOWUP,
-    LEAD,
-    PAUSED,
-    PENDING,
-    Reminder,
-    Subscription,
-)
+from bot.reminders.models import ACTIVE, CANCELLED, FOLLOWUP, LEAD, PAUSED, Reminder, Subscription
 
 MAX_SUBSCRIPTIONS = 20  # per person; a relative following a few cases is well inside it
 

@@ -1,0 +1,145 @@
+"""What every handler gets for one update: the database session, the person's language, and the services.
+
+Per update, :class:`NavigatorApplication` opens one database session, makes sure the user's row is known, picks
+the user's language, and exposes them to handlers through :class:`NavContext` (``context.session``,
+``context.locale``, ``context._``). Nothing is committed unless a service commits it, so a handler that fails
+half-way leaves nothing half-done behind.
+
+The long-lived services (settings, database, outbox, …) are typed attributes of the Application, set once where
+it is built (``bot.app.build_application``); handlers reach them as ``context.settings``, ``context.db``,
+``context.outbox``. Handlers import this module; only the composition root imports ``handlers``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot import schema, users
+from bot.config import Settings
+from bot.db import Database
+from bot.i18n import Translator, locale_for, translator
+from bot.models import User
+
+if TYPE_CHECKING:
+    from bot.ops import Ops
+    from bot.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+assert schema.Base.metadata.tables  # every table registered before the first update (and /delete_me walks them)
+
+
+@dataclass
+class UpdateScope:
+    session: AsyncSession
+    user: User | None
+    locale: str
+
+
+_scope: ContextVar[UpdateScope | None] = ContextVar("navigator_update_scope", default=None)
+
+
+class NavigatorApplication(Application):
+    """The Application with the bot's services as typed attributes and one update scope per update."""
+
+    settings: Settings
+    db: Database
+    outbox: Outbox
+    ops: Ops  # health, metrics, standby (bot/ops)
+    #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
+    updates_done: int = 0
+
+    async def process_update(self, update: object) -> None:
+        started = time.perf_counter()
+        try:
+            await self._process_update(update)
+        finally:
+            self.updates_done += 1
+            self.ops.observe_update(update, time.perf_counter() - started)
+
+    async def process_error(self, update, error, job=None, coroutine=None) -> bool:
+        self.ops.observe_error(error)  # errors by class, for /metrics
+        return await super().process_error(update, error, job, coroutine)
+
+    async def _process_update(self, update: object) -> None:
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        settings = self.settings
+        async with self.db.session() as session:
+            tg_user = update.effective_user
+            scope = UpdateScope(session=session, user=None, locale=settings.default_locale)
+            if tg_user is not None:
+                try:
+                    scope.user = await users.touch(session, tg_user.id)
+                except Exception:
+                    # The database is down or locked: still answer in the right language; handlers that
+                    # need the database will fail and the error handler says so.
+                    log.exception("could not load user row")
+                    await session.rollback()
+                scope.locale = locale_for(
+                    scope.user.locale if scope.user else None, tg_user.language_code, settings.default_locale
+                )
+            token = _scope.set(scope)
+            try:
+                await super().process_update(update)
+            finally:
+                _scope.reset(token)
+
+
+class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """CallbackContext with the update's database session, the user's language, its translator and the services."""
+
+    @property
+    def app(self) -> NavigatorApplication:
+        return cast(NavigatorApplication, self.application)
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings
+
+    @property
+    def db(self) -> Database:
+        return self.app.db
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.app.outbox
+
+    @property
+    def scope(self) -> UpdateScope:
+        scope = _scope.get()
+        if scope is None:
+            raise RuntimeError("no update scope: this context was not created for an update")
+        return scope
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.scope.session
+
+    @property
+    def locale(self) -> str:
+        scope = _scope.get()
+        return scope.locale if scope else self.settings.default_locale
+
+    @locale.setter
+    def locale(self, value: str) -> None:
+        self.scope.locale = value
+
+    @property
+    def t(self) -> Translator:
+        return translator(self.locale)
+
+    def _(self, message: str, **params: object) -> str:
+        return self.t._(message, **params)
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+        return self.t.ngettext(singular, plural, n, **params)

@@ -1,0 +1,25 @@
+"""Every table the bot stores, registered on ``Base.metadata`` (for Alembic, and for /delete_me's walk).
+
+Feature models import ``User`` from ``bot.models``; this module imports the features, never the other way round.
+"""
+
+from bot.db import Base
+from bot.knowledge.models import ContentState, Topic, TopicRevision, TopicText
+from bot.models import User
+from bot.moderation.models import AuditEntry, Broadcast, Delivery, Moderator
+from bot.reminders.models import Reminder, Subscription
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Broadcast",
+    "ContentState",
+    "Delivery",
+    "Moderator",
+    "Reminder",
+    "Subscription",
+    "Topic",
+    "TopicRevision",
+    "TopicText",
+    "User",
+]
