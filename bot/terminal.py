@@ -58,7 +58,7 @@ async def run_terminal(settings: Settings, *, language_code: str = "ru", stdin: 
     with tempfile.TemporaryDirectory(prefix="navigator-try-") as tmp:
         async with LocalBotApi() as api:
             db_url = f"sqlite+aiosqlite:///{Path(tmp) / 'try.db'}"
-            local = replace(settings, token=api.make_token(), api_url=api.url, database_url=db_url,
+            local = replace(settings, token=api.make_token(), api_url=api.url, database_url=db_url, ops_listen=None,
                             webhook_url=None)
             await migrate.upgrade(db_url)
             application = build_application(local)

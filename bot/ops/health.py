@@ -14,17 +14,39 @@ import json
 import logging
 import time
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from aiohttp import web
 from sqlalchemy import distinct, func, select, text
 
-from bot.db import utcnow
-
-if TYPE_CHECKING:
-    from bot.ops.service import Ops
+from bot.config import Settings
+from bot.db import Database, utcnow
+from bot.ops.confirm import ConfirmGate
 
 log = logging.getLogger(__name__)
+
+
+
+class Ops(Protocol):
+    """What the checks need of ``bot.ops.service.Ops``."""
+
+    settings: Settings
+    database: Database
+    gate: ConfirmGate
+    application: Any
+    role: str
+    webhook: bool
+    activated_at: float | None
+
+    def migration_head(self) -> str | None: ...
+
+    async def webhook_info(self) -> Any: ...
+
+    async def readiness(self) -> tuple[bool, dict]: ...
+
+    @property
+    def metrics(self) -> Any: ...
+
 
 OVERDUE_AFTER = timedelta(minutes=5)
 CHECK_TIMEOUT = 3.0  # seconds each database check may take before it counts as failed

@@ -1,4 +1,4 @@
-"""Prometheus metrics: one registry per process, and the Bot API request layer that feeds part of it.
+"""Prometheus metrics: one registry per process (fed by ``bot.ops.transport`` and the Application's hooks).
 
 Labels hold only values from small fixed sets — update kinds, Bot API method names, HTTP codes, exception class
 names, outbox kinds and outcomes. Never a user or chat id, never any text: a metric that named a person would be
@@ -7,22 +7,14 @@ a leak to whoever can read the monitoring.
 
 from __future__ import annotations
 
-import re
 import time
-from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from telegram import Update
-from telegram.error import TimedOut
-from telegram.request import HTTPXRequest
-
-if TYPE_CHECKING:
-    from bot.ops.confirm import ConfirmGate
 
 # Update kinds in the order they are looked for; the common ones first (every update has exactly one).
 UPDATE_KINDS = ("message", "callback_query", *(k for k in Update.ALL_TYPES if k not in ("message", "callback_query")))
-_METHOD_RE = re.compile(r"^[A-Za-z]{1,40}$")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -95,45 +87,3 @@ class Metrics:
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
-
-
-def _method(url: str, http_method: str) -> str:
-    if http_method != "POST":
-        return "download"  # file downloads: the path after the token names the file, so it is not a label
-    name = url.rsplit("/", 1)[-1]
-    return name if _METHOD_RE.match(name) else "other"
-
-
-class MeteredRequest(HTTPXRequest):
-    """PTB's HTTPX transport, counting every Bot API call and error by method and code.
-
-    The ``getUpdates`` transport also runs the :class:`ConfirmGate` and notes when polling last got an answer.
-    Bots that talk to Telegram on the bot's behalf (the application's, the outbox's) all use this class, so the
-    figures cover every request the process makes.
-    """
-
-    def __init__(self, metrics: Metrics | None, gate: ConfirmGate | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.metrics = metrics
-        self.gate = gate
-
-    async def do_request(self, url, method, request_data=None, *args, **kwargs) -> tuple[int, bytes]:
-        endpoint = _method(url, method)
-        polling = self.gate is not None and endpoint == "getUpdates"
-        if polling:
-            await self.gate.before_poll()
-        try:
-            code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
-        except Exception as exc:
-            if self.metrics:
-                self.metrics.bot_api_requests.labels(endpoint).inc()
-                self.metrics.bot_api_errors.labels(endpoint, "timeout" if isinstance(exc, TimedOut)
-                                                   else "network").inc()
-            raise
-        if self.metrics:
-            self.metrics.bot_api_requests.labels(endpoint).inc()
-            if code >= 400:
-                self.metrics.bot_api_errors.labels(endpoint, str(code)).inc()
-        if polling and code < 300:
-            self.gate.polled(payload)
-        return code, payload

@@ -22,8 +22,9 @@ from bot.config import Settings
 from bot.db import Database
 from bot.ops.confirm import ConfirmGate
 from bot.ops.health import HealthServer, outbox_counts, readiness, users_with_reminders
-from bot.ops.metrics import MeteredRequest, Metrics
+from bot.ops.metrics import Metrics
 from bot.ops.standby import LockHeld, PostgresLock, SqliteLock, sqlite_path
+from bot.ops.transport import MeteredRequest
 
 if TYPE_CHECKING:
     from telegram import WebhookInfo
