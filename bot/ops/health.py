@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import time
 from datetime import timedelta
 from typing import Any, Protocol
@@ -50,12 +51,27 @@ class Ops(Protocol):
 
 OVERDUE_AFTER = timedelta(minutes=5)
 CHECK_TIMEOUT = 3.0  # seconds each database check may take before it counts as failed
-WEBHOOK_INFO_TTL = 30.0  # getWebhookInfo is asked at most this often
+
+
+def _sqlite_probe(path: str) -> None:
+    """A fresh connection to the file at its path: pooled connections keep working on a file that was deleted or
+    moved away (a lost volume), and would go on writing into nothing."""
+    conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=CHECK_TIMEOUT)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        conn.close()
 
 
 async def database_answers(ops: Ops) -> str | None:
     async with ops.database.session() as session:
         await session.execute(text("SELECT 1"))
+    path = ops.database.engine.url.database
+    if ops.database.dialect == "sqlite" and path and path != ":memory:":
+        try:
+            await asyncio.to_thread(_sqlite_probe, path)
+        except sqlite3.Error:
+            return "the database file cannot be opened at its path"
     return None
 
 

@@ -177,7 +177,8 @@ class Ops:
 
     async def webhook_info(self) -> WebhookInfo | None:
         now = time.monotonic()
-        if self._webhook_info is None or now - self._webhook_info[0] > 30.0:
+        ttl = min(30.0, self.settings.poll_window_s / 2)  # getWebhookInfo is asked at most this often
+        if self._webhook_info is None or now - self._webhook_info[0] > ttl:
             try:
                 info = await self.application.bot.get_webhook_info()
             except Exception as exc:
