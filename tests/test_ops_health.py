@@ -235,3 +235,22 @@ async def test_update_confirmation_waits_until_handled(ops_app, api):
     polls = await eventually(confirming_polls)
     sends = [i for i, (name, _) in enumerate(api.calls[before:]) if name == "sendMessage"]
     assert sends and polls[0] > sends[0], "the update was confirmed before its reply was sent"
+
+
+async def test_the_docker_health_probe(ops_app):
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    def probe(path: str, listen: str) -> int:
+        return subprocess.run([sys.executable, "-m", "bot.ops.probe", path], cwd=ROOT, capture_output=True,
+                              env={**os.environ, "OPS_LISTEN": listen}, timeout=30).returncode
+
+    port = ops_app.ops.server.port
+    assert await asyncio.to_thread(probe, "healthz", f"0.0.0.0:{port}") == 0
+    await ready_again(ops_app)
+    assert await asyncio.to_thread(probe, "readyz", f"127.0.0.1:{port}") == 0
+    assert await asyncio.to_thread(probe, "healthz", f"127.0.0.1:{free_port()}") == 1  # nothing listening
