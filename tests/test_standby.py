@@ -255,3 +255,29 @@ async def test_a_second_process_on_one_sqlite_file_refuses_to_start(api, tmp_pat
             assert third.stop() == 0
     finally:
         first.stop()
+
+
+async def test_a_process_that_starts_takes_back_the_claims_of_a_dead_one_at_once(api, database, settings):
+    """Rows claimed by a process that is gone go out as soon as the next active process starts, not after the
+    lease (here an hour) has run out."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bot.db import utcnow
+    from bot.outbox import CLAIMED
+    from tests.conftest import start_app, stop_app
+
+    ids = await seed(database, 5)
+    api.register_chats(ids, token=settings.token)
+    async with database.session() as session:
+        await session.execute(update(Reminder).values(status=CLAIMED, claim_token="4242-dead00.0123456789ab",
+                                                      claimed_until=utcnow() + timedelta(hours=1)))
+        await session.commit()
+    application = await start_app(settings)
+    try:
+        await eventually(lambda: all(reminders_received(api, u) for u in ids), limit=30)
+        await eventually(lambda: all_sent(database), limit=30)
+        assert [reminders_received(api, u) for u in ids] == [1] * 5
+    finally:
+        await stop_app(application)

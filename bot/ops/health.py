@@ -93,10 +93,10 @@ async def updates_arrive(ops: Ops) -> str | None:
         if error_at is not None and utcnow() - error_at < timedelta(seconds=ops.settings.poll_window_s):
             return "Telegram reports a recent webhook delivery error"
         return None
-    since = ops.gate.last_poll if ops.gate.last_poll is not None else ops.activated_at
-    if since is None:
-        return "not polling"
-    age = time.monotonic() - since
+    last = ops.gate.last_poll
+    if last is None or (ops.activated_at is not None and last < ops.activated_at):
+        return "not polling yet"
+    age = time.monotonic() - last
     if age > ops.settings.poll_window_s:
         return f"no answer from getUpdates for {age:.0f} s"
     return None

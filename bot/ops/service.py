@@ -16,6 +16,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
@@ -27,6 +28,7 @@ from bot.ops.standby import LockHeld, PostgresLock, SqliteLock, sqlite_path
 from bot.ops.transport import MeteredRequest
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
     from telegram import WebhookInfo
     from telegram.ext import Application
 
@@ -58,6 +60,7 @@ class Ops:
         self._tasks: list[asyncio.Task] = []
         self._head: str | None = None
         self._webhook_info: tuple[float, WebhookInfo | None] | None = None
+        self._refreshers: list[Callable[[AsyncSession, Metrics], Awaitable[None]]] = []
 
     # -- wiring ----------------------------------------------------------------------------------------------
     def request(self, *, polling: bool = False) -> MeteredRequest:
@@ -81,6 +84,11 @@ class Ops:
             for feed, s in stats.items():
                 for outcome in ("sent", "late", "failed", "blocked", "retried", "skipped"):
                     self.metrics.observe_outbox(feed, outcome, getattr(s, outcome))
+
+    def add_refresher(self, refresh: Callable[[AsyncSession, Metrics], Awaitable[None]]) -> None:
+        """A feature's own gauges, recomputed with the others every few seconds while metrics are on (e.g. the
+        help desk: ``metrics.desk_open_tickets.set(await count_open(session))``)."""
+        self._refreshers.append(refresh)
 
     # -- life cycle ------------------------------------------------------------------------------------------
     async def start(self, application: Application) -> None:
@@ -213,3 +221,7 @@ class Ops:
         for (kind, what), count in (await outbox_counts(self)).items():
             (metrics.outbox_due if what == "due" else metrics.outbox_overdue).labels(kind).set(count)
         metrics.users_with_reminders.set(await users_with_reminders(self))
+        if self._refreshers:
+            async with self.database.session() as session:
+                for refresh in self._refreshers:
+                    await refresh(session, metrics)
