@@ -32,6 +32,7 @@ class MeteredRequest(HTTPXRequest):
         super().__init__(**kwargs)
         self.metrics = metrics
         self.gate = gate
+        self._counted: dict[str, object] = {}  # method -> its requests counter (a label look-up costs more)
 
     async def do_request(self, url, method, request_data=None, *args, **kwargs) -> tuple[int, bytes]:
         endpoint = _method(url, method)
@@ -47,7 +48,10 @@ class MeteredRequest(HTTPXRequest):
                                                    else "network").inc()
             raise
         if self.metrics:
-            self.metrics.bot_api_requests.labels(endpoint).inc()
+            counter = self._counted.get(endpoint)
+            if counter is None:
+                counter = self._counted[endpoint] = self.metrics.bot_api_requests.labels(endpoint)
+            counter.inc()
             if code >= 400:
                 self.metrics.bot_api_errors.labels(endpoint, str(code)).inc()
         if polling and code < 300:
