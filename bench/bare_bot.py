@@ -1,7 +1,8 @@
 """The baseline: a bare python-telegram-bot bot that answers /start with a fixed text.
 
 Run as its own process by the benchmarks (``python -m bench.bare_bot``), configured like ours through
-TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL, polling with the same settings as ``python -m bot run``.
+TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL, polling with the same settings as ``python -m bot run`` — or, with
+WEBHOOK_URL, WEBHOOK_SECRET and WEBHOOK_LISTEN, on PTB's own webhook server (``run_webhook``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ def main() -> None:
                    .base_file_url(base + "/file/bot").build())
     application.add_handler(CommandHandler("start", on_start))
     application.add_handler(CallbackQueryHandler(on_button))
+    if os.environ.get("WEBHOOK_URL"):
+        from urllib.parse import urlparse
+
+        host, _, port = os.environ["WEBHOOK_LISTEN"].rpartition(":")
+        application.run_webhook(listen=host, port=int(port), url_path=urlparse(os.environ["WEBHOOK_URL"]).path,
+                                webhook_url=os.environ["WEBHOOK_URL"], secret_token=os.environ["WEBHOOK_SECRET"],
+                                allowed_updates=Update.ALL_TYPES)
+        return
     application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=5)
 
 

@@ -1,7 +1,8 @@
 """Command line: ``python -m bot [run|migrate|check|try|content ...]`` (also installed as ``asylum-navigator``).
 
-Configuration problems end the program with exit code 2 and one line naming the variable; nothing else
-(no traceback, never the token).
+Configuration problems end the program with exit code 2 and one line naming the variable; any other failure to
+start (the Bot API or the database unreachable, a read-only database) with exit code 1 and one line. Never a
+traceback, never the token (see ``bot.runner``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import argparse
 import asyncio
 import logging
 import sys
-from urllib.parse import urlparse
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -26,53 +26,58 @@ def _settings(require_token: bool) -> Settings:
         raise SystemExit(2) from None
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from bot.ops import LockHeld
+def _one_line(run, what: str) -> int:
+    """Run ``run()``; a failure is one line on stderr and exit code 2 (configuration) or 1 (anything else)."""
+    from bot.runner import StartupError
 
     try:
-        return _run(args)
-    except LockHeld as exc:  # SQLite has no standby: a second process on one database file stops with one line
-        print(f"refusing to start: {exc}", file=sys.stderr)
+        run()
+    except StartupError as exc:
+        print(f"{what} failed: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{what} interrupted", file=sys.stderr)
         return 1
+    except Exception as exc:
+        # Unexpected: still one line. The traceback goes through the redacting log handler only when asked for.
+        log.debug("unexpected failure", exc_info=exc)
+        print(f"{what} failed: unexpected {type(exc).__name__} (LOG_LEVEL=DEBUG shows where)", file=sys.stderr)
+        return 1
+    return 0
 
 
-def _run(_args: argparse.Namespace) -> int:
-    from telegram import Update
-
-    from bot import migrate
-    from bot.app import build_application
-    from bot.ops.standby import check_single_process
+def cmd_run(_args: argparse.Namespace) -> int:
+    from bot.runner import serve
 
     settings = _settings(require_token=True)
     setup_logging(settings.log_level)
-    check_single_process(settings.database_url)
-    asyncio.run(migrate.upgrade(settings.database_url))
-    application = build_application(settings)
-    if settings.webhook_url:
-        log.info("starting in webhook mode on %s:%d", settings.webhook_host, settings.webhook_port)
-        application.run_webhook(
-            listen=settings.webhook_host,
-            port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        log.info("starting in polling mode")
-        application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=5)
-    log.info("stopped")
-    return 0
+    code = _one_line(lambda: asyncio.run(serve(settings)), "start-up")
+    if code == 0:
+        log.info("stopped")
+    return code
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
     from bot import migrate
+    from bot.db import Database
+    from bot.runner import prepare_database
 
     settings = _settings(require_token=False)
     setup_logging(settings.log_level)
-    asyncio.run(migrate.upgrade(settings.database_url))
-    print(f"database is at revision {asyncio.run(migrate.current(settings.database_url))}")
-    return 0
+
+    async def go() -> str | None:
+        database = Database(settings.database_url)
+        try:
+            await prepare_database(database)
+            return await migrate.current(settings.database_url, engine=database.engine)
+        finally:
+            await database.dispose()
+
+    revision: list[str | None] = []
+    code = _one_line(lambda: revision.append(asyncio.run(go())), "migration")
+    if code == 0:
+        print(f"database is at revision {revision[0]}")
+    return code
 
 
 def cmd_check(_args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
 from bot.config import Settings
@@ -20,9 +20,12 @@ from bot.knowledge.pack import load_on_start
 from bot.moderation.broadcasts import BroadcastFeed
 from bot.ops import Ops
 from bot.outbox import Outbox
+from bot.persistence import DatabasePersistence
 from bot.reminders import service as reminders
 from bot.reminders.outbox import ReminderFeed
-from bot.updates import PerUserUpdateProcessor
+from bot.search.service import Search
+from bot.transport import PerChatRetry, RetryingRequest
+from bot.updates import PerUserUpdateProcessor, flood_notice
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,7 @@ async def _post_init(application: Application) -> None:
     app: NavigatorApplication = application  # type: ignore[assignment]
     await app.ops.start(app)  # a standby waits here until it is the active process
     await load_on_start(app.db)
+    await app.search.start(app.db)  # the index is built from the database once the pack is loaded
     await handlers.on_startup(app)
     await app.outbox.start(app)
 
@@ -40,6 +44,7 @@ async def _post_init(application: Application) -> None:
 async def _post_shutdown(application: Application) -> None:
     app: NavigatorApplication = application  # type: ignore[assignment]
     await app.outbox.stop()
+    await app.search.stop(app.db)
     await app.ops.stop()
     await app.db.dispose()
 
@@ -65,6 +70,7 @@ def build_application(settings: Settings, database: Database | None = None) -> N
     assert settings.token, "build_application needs a token"
     database = database or Database(settings.database_url)
     ops = Ops(settings, database)
+    processor = PerUserUpdateProcessor(flood_messages=settings.flood_messages, flood_seconds=settings.flood_seconds)
     application: NavigatorApplication = (
         ApplicationBuilder()
         .application_class(NavigatorApplication)
@@ -72,20 +78,24 @@ def build_application(settings: Settings, database: Database | None = None) -> N
         .base_url(settings.bot_base_url)
         .base_file_url(settings.api_url.rstrip("/") + "/file/bot")
         .context_types(ContextTypes(context=NavContext))
-        .concurrent_updates(PerUserUpdateProcessor())
-        # Replies to one person are not paced (they answer that person's own tap); 429s are retried. The
-        # reminder and broadcast outbox paces itself (bot/outbox.py) with its own Bot instance.
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
+        .concurrent_updates(processor)
+        # Replies to one person are not paced (they answer that person's own tap); a 429 delays only its chat
+        # and a 5xx is tried once more (bot/transport.py). The reminder and broadcast outbox paces itself
+        # (bot/outbox.py) with its own Bot instance.
+        .request(ops.request(RetryingRequest))  # counted for /metrics, below the retry
+        .get_updates_request(ops.request(polling=True))
+        .rate_limiter(PerChatRetry())
+        .persistence(DatabasePersistence(database))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .request(ops.request())
-        .get_updates_request(ops.request(polling=True))
         .build()
     )
     application.settings = settings
     application.db = database
     application.ops = ops
     application.outbox = build_outbox(settings, database, ops)
+    application.search = Search()
+    processor.on_flood = flood_notice(application.bot, database, settings.default_locale)
     handlers.register_all(application)
     return application
 

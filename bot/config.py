@@ -13,10 +13,14 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.validate import strict_int, user_id
+
 TELEGRAM_API_DEFAULT = "https://api.telegram.org"
 SQLITE_DEFAULT = "sqlite+aiosqlite:///./data/navigator.db"
-_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+_TOKEN_RE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_FLOAT_RE = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?|\.[0-9]{1,9}")
+WEBHOOK_LISTEN_DEFAULT = ("127.0.0.1", 8443)
 LOCALES = ("ru", "en")
 
 
@@ -34,7 +38,7 @@ class Settings:
     database_url: str = SQLITE_DEFAULT
     api_url: str = TELEGRAM_API_DEFAULT
     webhook_url: str | None = None
-    webhook_host: str = "0.0.0.0"
+    webhook_host: str = "127.0.0.1"  # behind the reverse proxy; never exposed directly by default
     webhook_port: int = 8443
     webhook_secret: str | None = None
     admin_ids: frozenset[int] = field(default_factory=frozenset)
@@ -48,6 +52,9 @@ class Settings:
     max_attempts: int = 5
     lease_seconds: int = 60  # a claimed reminder returns to the queue after this if its sender died
     stale_after_days: int = 90
+    # One person's updates beyond flood_messages within flood_seconds are dropped with one "slow down" reply.
+    flood_messages: int = 20
+    flood_seconds: float = 10.0
     # Operations (bot/ops): the health/metrics endpoint (None: off), the standby takeover bound, how long the
     # next getUpdates waits for the previous batch to be handled (0: confirm at once, as stock PTB does), and how
     # old the last answered getUpdates may be before /readyz fails.
@@ -78,10 +85,9 @@ def _int(env: dict[str, str], name: str, default: int, lo: int, hi: int) -> int:
     raw = _env(env, name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(name, "must be a whole number") from None
+    value = strict_int(raw)
+    if value is None:
+        raise ConfigError(name, "must be a whole number (digits 0-9)")
     if not lo <= value <= hi:
         raise ConfigError(name, f"must be between {lo} and {hi}")
     return value
@@ -91,10 +97,9 @@ def _float(env: dict[str, str], name: str, default: float, lo: float, hi: float)
     raw = _env(env, name)
     if raw is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(name, "must be a number") from None
+    if not _FLOAT_RE.fullmatch(raw):
+        raise ConfigError(name, "must be a number (digits 0-9, optionally a decimal point)")
+    value = float(raw)
     if not lo <= value <= hi:
         raise ConfigError(name, f"must be between {lo:g} and {hi:g}")
     return value
@@ -142,7 +147,7 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
 
     webhook_url = _env(env, "WEBHOOK_URL")
     webhook_secret = _env(env, "WEBHOOK_SECRET")
-    webhook_host, webhook_port = "0.0.0.0", 8443
+    webhook_host, webhook_port = WEBHOOK_LISTEN_DEFAULT
     if webhook_url is not None:
         if not webhook_url.startswith("https://") and not webhook_url.startswith("http://127.0.0.1"):
             raise ConfigError("WEBHOOK_URL", "must be an https:// URL that Telegram can reach")
@@ -152,10 +157,11 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
         raise ConfigError("WEBHOOK_SECRET", "may hold only A-Z, a-z, 0-9, _ and -, up to 256 characters")
     listen = _env(env, "WEBHOOK_LISTEN")
     if listen is not None:
-        host, sep, port = listen.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ConfigError("WEBHOOK_LISTEN", "must be host:port, for example 0.0.0.0:8443")
-        webhook_host, webhook_port = host, int(port)
+        host, sep, port_text = listen.rpartition(":")
+        port = strict_int(port_text, lo=1, hi=65535)
+        if not sep or not host or port is None:
+            raise ConfigError("WEBHOOK_LISTEN", "must be host:port with a port 1-65535, for example 127.0.0.1:8443")
+        webhook_host, webhook_port = host.strip("[]"), port
 
     ops_listen = _host_port(env, "OPS_LISTEN", "127.0.0.1:9090")
 
@@ -164,9 +170,10 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit():
-            raise ConfigError("ADMIN_IDS", "must be numeric Telegram user ids separated by commas")
-        admin_ids.add(int(part))
+        admin_id = user_id(part)
+        if admin_id is None:
+            raise ConfigError("ADMIN_IDS", "must be numeric Telegram user ids (digits 0-9) separated by commas")
+        admin_ids.add(admin_id)
 
     default_locale = (_env(env, "DEFAULT_LOCALE") or "ru").lower()
     if default_locale not in LOCALES:

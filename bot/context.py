@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +33,7 @@ from bot.models import User
 if TYPE_CHECKING:
     from bot.ops import Ops
     from bot.outbox import Outbox
+    from bot.search.service import Search
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +56,19 @@ class NavigatorApplication(Application):
     settings: Settings
     db: Database
     outbox: Outbox
+    search: Search
     ops: Ops  # health, metrics, standby (bot/ops)
     #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
     updates_done: int = 0
+    #: The wall clock forms read "today" from; tests set a fixed one to try calendar edges (29 February).
+    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
 
     async def process_update(self, update: object) -> None:
         started = time.perf_counter()
         try:
             await self._process_update(update)
+            if self.persistence is not None:  # an open form is saved before the next update: a restart keeps it
+                await self.update_persistence()
         finally:
             self.updates_done += 1
             self.ops.observe_update(update, time.perf_counter() - started)
@@ -88,11 +96,25 @@ class NavigatorApplication(Application):
                 scope.locale = locale_for(
                     scope.user.locale if scope.user else None, tg_user.language_code, settings.default_locale
                 )
+                if scope.user is not None and scope.user.returned:
+                    await self._welcome_back(session, tg_user.id, scope.locale)
             token = _scope.set(scope)
             try:
                 await super().process_update(update)
             finally:
                 _scope.reset(token)
+
+
+    async def _welcome_back(self, session: AsyncSession, user_id: int, locale: str) -> None:
+        """The person had blocked the bot and writes again: what the block paused resumes, and they are told once
+        (in their private chat, wherever they wrote)."""
+        try:
+            lines = await self.outbox.welcome_back(session, user_id, translator(locale))
+            if lines:
+                await self.bot.send_message(user_id, "\n\n".join(lines))
+        except Exception as exc:  # the reminder outbox resumes them anyway when their next reminder is due
+            log.warning("could not welcome back user %s (%s)", user_id, type(exc).__name__)
+            await session.rollback()
 
 
 class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -113,6 +135,10 @@ class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def outbox(self) -> Outbox:
         return self.app.outbox
+
+    @property
+    def search(self) -> Search:
+        return self.app.search
 
     @property
     def scope(self) -> UpdateScope:

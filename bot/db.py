@@ -55,11 +55,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, **kwargs) -> AsyncEngine:
+    # A failed statement's message shows its SQL but never its values: they are labels, courts, ids.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # How long a write waits for another writer; ``?timeout=N`` in DATABASE_URL overrides the 30 s.
+        connect_args = {} if "timeout" in parsed.query else {"timeout": 30}
+        engine = create_async_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -8,6 +8,7 @@ Then translate the new Russian entries; ``tests/test_i18n.py`` fails until every
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -35,6 +36,11 @@ def main() -> int:
         message.flags.discard("fuzzy")
     with en.open("wb") as fh:
         write_po(fh, catalog, omit_header=False, no_location=True, sort_output=True)
+    fixed = '"POT-Creation-Date: 2026-11-29 00:00+0000\\n"'
+    for locale in ("ru", "en"):  # a fixed header date, so two branches' catalogs do not conflict on it
+        po = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        po.write_text(re.sub(r'"POT-Creation-Date: [^"]*"', lambda _: fixed, po.read_text(encoding="utf-8")),
+                      encoding="utf-8")
     print("catalogs updated; translate the empty msgstr entries in locales/ru/LC_MESSAGES/messages.po")
     return 0
 

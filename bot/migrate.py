@@ -67,3 +67,10 @@ def head() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def revisions() -> list[str]:
+    """Every revision, newest first (one linear history)."""
+    from alembic.script import ScriptDirectory
+
+    return [r.revision for r in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()]

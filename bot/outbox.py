@@ -42,6 +42,8 @@ from bot.models import User
 if TYPE_CHECKING:
     from telegram.ext import Application, CallbackContext
 
+    from bot.i18n import Translator
+
 log = logging.getLogger(__name__)
 
 # Row states, shared by every outbox table.
@@ -117,6 +119,11 @@ class FeedBase:
 
     async def on_blocked(self, session: AsyncSession, user_id: int) -> None:
         """The person blocked the bot: stop what this feed would send them (not committed here)."""
+        return None
+
+    async def on_return(self, session: AsyncSession, user_id: int, t: Translator) -> str | None:
+        """The person who had blocked the bot writes again: undo what :meth:`on_blocked` did (not committed
+        here), and say so in one line of their language, or None when there is nothing to say."""
         return None
 
 
@@ -353,6 +360,12 @@ class Outbox:
         if self.bot is not None:
             await self.bot.shutdown()
             self.bot = None
+
+    async def welcome_back(self, session: AsyncSession, user_id: int, t: Translator) -> list[str]:
+        """Every feed undoes what the person's block stopped, in one transaction; the lines to tell them."""
+        lines = [line for feed in self.feeds if (line := await feed.on_return(session, user_id, t))]
+        await session.commit()
+        return lines
 
     async def run_once(self, *, now: datetime | None = None) -> dict[str, DispatchStats]:
         stats = await self.dispatcher().run(now=now)

@@ -5,9 +5,12 @@ Feature models import ``User`` from ``bot.models``; this module imports the feat
 
 from bot.db import Base
 from bot.knowledge.models import ContentState, Topic, TopicRevision, TopicText
+from bot.knowledge.questions import TopicQuestion
 from bot.models import User
 from bot.moderation.models import AuditEntry, Broadcast, Delivery, Moderator
+from bot.persistence import FormDraft, FormState
 from bot.reminders.models import Reminder, Subscription
+from bot.search.models import SearchGap, SearchSynonym, TopicRead
 
 __all__ = [
     "AuditEntry",
@@ -15,10 +18,16 @@ __all__ = [
     "Broadcast",
     "ContentState",
     "Delivery",
+    "FormDraft",
+    "FormState",
     "Moderator",
     "Reminder",
+    "SearchGap",
+    "SearchSynonym",
     "Subscription",
     "Topic",
+    "TopicQuestion",
+    "TopicRead",
     "TopicRevision",
     "TopicText",
     "User",

@@ -25,6 +25,7 @@ class Known:
     last_seen_at: datetime
     blocked: bool
     fetched: float
+    returned: bool = False  # set by the touch that found the person blocking us: they are back
 
 
 @dataclass
@@ -94,6 +95,7 @@ async def touch(session: AsyncSession, user_id: int) -> Known | None:
             directory.rows.clear()
         known = directory.rows[user_id] = Known(row.locale, row.last_seen_at, row.blocked, time.monotonic())
     now = utcnow()
+    known.returned = known.blocked
     if known.blocked or now - known.last_seen_at > LAST_SEEN_GRANULARITY:
         await session.execute(update(User).where(User.id == user_id).values(last_seen_at=now, blocked=False))
         await session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TimedOut
 
 from bot.context import NavContext
 
@@ -19,6 +19,10 @@ async def on_error(update: object, context: NavContext) -> None:
     # The exception and the update id only: never the update itself, which holds names and text.
     log.error("error while handling %s %s", kind, update_id, exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None or isinstance(error, Forbidden):
+        return
+    if isinstance(error, TimedOut):
+        # The Bot API did not answer in time, but the reply may well have arrived: an apology after it would
+        # be wrong, and another request into the same slow API would only time out too.
         return
     try:
         await update.effective_chat.send_message(

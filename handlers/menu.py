@@ -30,6 +30,7 @@ MOD_COMMANDS = (
     ("history", N_("Revisions of a topic: /history SLUG [ru|en]")),
     ("rollback", N_("Restore a revision: /rollback SLUG LANG N")),
     ("stale", N_("Texts not reviewed for a long time")),
+    ("gaps", N_("What people asked that has no answer (30 days)")),
     ("broadcast", N_("News to people who opted in")),
     ("mod", N_("All moderation commands")),
 )

@@ -11,6 +11,7 @@ flowchart LR
     situation --> answer[answer: text, sources, date]
     answer -- related / back / main menu --> situation
     answer -- share --> deeplink[t.me/bot?start=slug] --> answer
+    answer -- ts:slug --> short[short version: a new plain message to forward or dictate]
     start --> az[Topics A–Z] --> answer
 ```
 """
@@ -27,7 +28,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import NavContext
 from bot.knowledge import service
 from bot.knowledge.pack import ROOT_SLUG
-from bot.knowledge.render import render_answer, render_menu
+from bot.knowledge.render import render_answer, render_menu, render_short
+from bot.reminders import buttons as reminder_buttons
 from handlers.ui import ack, button, keyboard, show
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ def main_menu_button(context: NavContext) -> InlineKeyboardButton:
 def _root_extras(context: NavContext) -> list[list[InlineKeyboardButton]]:
     return [
         [button("📚 " + context._("Topics A–Z"), "az:0")],
-        [button("🔔 " + context._("Reminders"), "rem:list"), button("📰 " + context._("News"), "news:menu")],
+        [button("🔔 " + context._("Reminders"), reminder_buttons.LIST), button("📰 " + context._("News"), "news:menu")],
         [button("🌐 Язык / Language", "lang:menu")],
     ]
 
@@ -58,7 +60,9 @@ def screen_markup(context: NavContext, screen: service.Screen) -> InlineKeyboard
     if topic.kind == "answer":
         rows += [[button("➡️ " + link.title, f"t:{link.slug}")] for link in screen.related]
         if topic.remind:
-            rows.append([button("🔔 " + context._("Remind me about this date"), f"rem:new:{topic.remind}")])
+            rows.append([button("🔔 " + context._("Remind me about this date"), reminder_buttons.new(topic.remind))])
+        if screen.text.short:
+            rows.append([button("📋 " + context._("Short version / for a detainee's tablet"), f"ts:{topic.slug}")])
     else:
         rows += [[button(link.title, f"t:{link.slug}")] for link in screen.children]
     if topic.slug == ROOT_SLUG:
@@ -80,6 +84,8 @@ async def send_topic(update: Update, context: NavContext, slug: str, *, new: boo
     screen = await service.screen(context.session, slug, context.locale)
     if screen is None:
         return False
+    if screen.topic.kind == "answer":
+        context.search.note_read(slug)  # an anonymous daily count, for inline mode's most-read list
     if screen.rendered is None:  # rendered once per cached screen: the content and the language are fixed
         text = screen.text
         if screen.topic.kind == "answer":
@@ -117,6 +123,20 @@ async def on_topic_button(update: Update, context: NavContext) -> None:
                              prefix=context._("This menu was updated. Here is the current one.") + "\n\n")
 
 
+async def on_short_button(update: Update, context: NavContext) -> None:
+    """The answer's short version as a new plain message (no HTML, no buttons): easy to forward or dictate."""
+    slug = update.callback_query.data.removeprefix("ts:")
+    await ack(update)
+    screen = await service.screen(context.session, slug, context.locale)
+    if screen is None or screen.topic.kind != "answer" or not screen.text.short:
+        await show_main_menu(update, context, new=True,
+                             prefix=context._("This menu was updated. Here is the current one.") + "\n\n")
+        return
+    text = screen.text
+    await update.effective_chat.send_message(
+        render_short(text.title, text.short, text.reviewed_on, context.locale), disable_web_page_preview=True)
+
+
 async def on_a_to_z(update: Update, context: NavContext) -> None:
     page = 0
     if update.callback_query:
@@ -141,6 +161,7 @@ async def on_a_to_z(update: Update, context: NavContext) -> None:
 def handlers() -> list[BaseHandler]:
     return [
         CallbackQueryHandler(on_topic_button, pattern=r"^t:[a-z0-9-]{1,40}$"),
+        CallbackQueryHandler(on_short_button, pattern=r"^ts:[a-z0-9-]{1,40}$"),
         CallbackQueryHandler(on_a_to_z, pattern=r"^az:\d{1,3}$"),
         CommandHandler("topics", on_a_to_z),
     ]

@@ -10,7 +10,7 @@ import asyncio
 import itertools
 from dataclasses import dataclass, field
 
-from bot.local_api import BotMessage, LocalBotApi
+from bot.local_api import BotMessage, InlineAnswer, LocalBotApi
 
 _ids = itertools.count(700_000_001)
 
@@ -55,6 +55,15 @@ class Person:
         return await self._handled(
             lambda: self.api.user_sends_document(self.user_id, file_name, language_code=self.language_code))
 
+    async def inline(self, query: str, **kw) -> InlineAnswer:
+        """Type ``@botname <query>`` (``chat_type=`` / ``offset=`` as in ``user_inline_query``); returns the
+        bot's accepted answer once the Application has handled the update."""
+        await self._handled(lambda: self.api.user_inline_query(
+            self.user_id, query, language_code=self.language_code, first_name=self.first_name, **kw))
+        answer = self.api.inline_answer(self.last_result)
+        assert answer is not None, f"the bot did not answer inline query {query!r}"
+        return answer
+
     async def press_data(self, message: BotMessage, data: str, *, strict: bool = True) -> list[BotMessage]:
         """Press ``data`` on ``message``; ``strict=False`` sends a press the message does not (or no longer)
         show, as a stale or forged button would."""
@@ -79,6 +88,62 @@ class Person:
         return messages[-1]
 
     def last_answer(self) -> dict | None:
+        cq = getattr(self, "last_result", None)
+        return self.api.callback_answer(cq) if isinstance(cq, str) else None
+
+
+@dataclass
+class Member:
+    """A person in a group (a volunteer in the help-desk forum) talking where the real bot is a member.
+
+    ``post`` / ``press`` return once the Application has handled the update, or at once when Telegram would not
+    deliver it to the bot at all (privacy mode: a bot that is not an administrator sees commands and replies to
+    itself only). They return what the bot changed in the group: new or edited messages, in order."""
+
+    api: LocalBotApi
+    app: object  # NavigatorApplication
+    chat_id: int
+    user_id: int = field(default_factory=new_user_id)
+    first_name: str = "Вера"
+    language_code: str | None = "ru"
+
+    def __post_init__(self) -> None:
+        group = self.api.group(self.chat_id)
+        if self.user_id not in group.members or group.members[self.user_id]["status"] == "left":
+            self.api.add_member(self.chat_id, self.user_id, first_name=self.first_name,
+                                language_code=self.language_code)
+
+    async def _handled(self, act, delivered) -> list[BotMessage]:
+        before_done = self.app.updates_done
+        before = {m.message_id: m.edits for m in self.api.bot_messages(self.chat_id)}
+        self.last_result = act()
+        if delivered(self.last_result):
+            await eventually(lambda: self.app.updates_done > before_done, limit=15, interval=0.005)
+        return [m for m in self.api.bot_messages(self.chat_id)
+                if not m.deleted and before.get(m.message_id) != m.edits]
+
+    async def post(self, text: str, *, thread_id: int | None = None, reply_to: int | None = None,
+                   **kw) -> list[BotMessage]:
+        return await self._handled(
+            lambda: self.api.member_posts(self.chat_id, self.user_id, text, thread_id=thread_id,
+                                          reply_to=reply_to, **kw),
+            lambda message: self.api.recipients(self.chat_id, message["message_id"]))
+
+    async def post_media(self, kind: str = "photo", *, caption: str | None = None,
+                         thread_id: int | None = None) -> list[BotMessage]:
+        return await self._handled(
+            lambda: self.api.member_posts_media(self.chat_id, self.user_id, kind, caption=caption,
+                                                thread_id=thread_id),
+            lambda message: self.api.recipients(self.chat_id, message["message_id"]))
+
+    async def press(self, label: str, message: BotMessage) -> list[BotMessage]:
+        return await self._handled(
+            lambda: self.api.member_presses(self.chat_id, self.user_id, message.message_id,
+                                            message.callback_data(label)),
+            lambda cq_id: True)
+
+    def answer(self) -> dict | None:
+        """The callback answer to this member's last press."""
         cq = getattr(self, "last_result", None)
         return self.api.callback_answer(cq) if isinstance(cq, str) else None
 

@@ -34,6 +34,10 @@ def test_run_without_a_token_exits_2_naming_the_variable(tmp_path):
 @pytest.mark.parametrize(("variable", "value"), [
     ("TELEGRAM_BOT_TOKEN", "not a token SECRET"), ("DATABASE_URL", "mysql://x"), ("ADMIN_IDS", "12,abc"),
     ("DEFAULT_LOCALE", "de"), ("WEBHOOK_URL", "https://example.org/hook"), ("REMINDER_SEND_RATE", "100"),
+    # Unicode digits pass str.isdigit() but not int(); numbers beyond 64 bits; a port out of range.
+    ("ADMIN_IDS", "12,²"), ("ADMIN_IDS", "12,٣٤"), ("ADMIN_IDS", "99999999999999999999999"),
+    ("WEBHOOK_LISTEN", "127.0.0.1:8²"), ("WEBHOOK_LISTEN", "127.0.0.1:99999"), ("REMINDER_RETENTION_DAYS", "٣"),
+    ("REMINDER_SEND_RATE", "²"), ("TELEGRAM_BOT_TOKEN", "¹²³:SECRETSECRETSECRETSECRETSECRET1234"),
 ])
 def test_an_invalid_setting_exits_2_with_one_line_and_no_secret(variable, value, tmp_path):
     env = {"TELEGRAM_BOT_TOKEN": TOKEN_SECRET, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", variable: value}

@@ -244,7 +244,7 @@ async def test_a_second_process_on_one_sqlite_file_refuses_to_start(api, tmp_pat
         assert second.returncode == 1
         lines = second.stderr.strip().splitlines()
         assert len(lines) == 1, second.stderr
-        assert lines[0].startswith("refusing to start: another bot process") and str(first.process.pid) in lines[0]
+        assert lines[0].startswith("start-up failed: another bot process") and str(first.process.pid) in lines[0]
         # Killed outright, the first process leaves its lock file behind; it must not block a restart.
         first.process.send_signal(signal.SIGKILL)
         first.process.wait(10)

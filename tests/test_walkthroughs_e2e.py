@@ -62,7 +62,7 @@ def data_of(message, data: str) -> str:
 
 
 @pytest.mark.parametrize(("language", "question", "answer_words"), [
-    ("ru", "Какое", "скорее да, чем нет"),
+    ("ru", "Какое", "более вероятно, чем нет"),
     ("en", "Which", "more likely than not"),
 ])
 async def test_interview_walkthrough_branches_to_the_right_answer(make_person, language, question, answer_words):
@@ -120,9 +120,82 @@ async def test_navigation_survives_a_restart(settings, api):
 
 
 async def test_free_text_question_finds_reviewed_answers(ru: Person, en: Person):
-    [message] = await ru.send("как найти человека в детеншене")
-    assert any("Найти" in label or "найти" in label for label in message.button_texts)
-    [message] = await en.send("appeal deadline BIA")
-    assert any("BIA" in label or "Appeal" in label or "appeal" in label for label in message.button_texts)
+    # The bands are tested in test_search_e2e.py; here: a question reaches a reviewed answer, nonsense does not.
+    messages = await ru.send("как найти человека в детеншене")
+    assert messages[0].text.startswith(PACK["find-person"].texts["ru"].title)
+    messages = await en.send("appeal deadline BIA")
+    shown = " ".join([messages[0].text, *messages[-1].button_texts])
+    assert "appeal" in shown.lower()
     [message] = await en.send("x" * 5000)
-    assert "did not find" in message.text
+    assert "I don't have a reviewed answer" in message.text
+
+
+# A judge's review of a negative fear interview is not a court decision: there is no BIA appeal after it.
+BIA_APPEAL_TOPICS = {"appeal-bia", "appeal-checklist", "appeal-or-not", "petition-review"}
+NO_BIA_APPEAL = {"ru": "апелляции в BIA нет", "en": "there is no BIA appeal"}
+
+
+def topic_targets(message) -> set[str]:
+    return {b["callback_data"][2:] for row in message.buttons for b in row
+            if b.get("callback_data", "").startswith("t:")}
+
+
+def assert_fear_review_answer(screen, language: str) -> None:
+    assert PACK["ij-review-upheld"].texts[language].title in screen.text
+    assert NO_BIA_APPEAL[language] in screen.text
+    assert not topic_targets(screen) & BIA_APPEAL_TOPICS, screen.button_texts
+    assert not any(b.get("callback_data", "").startswith("rem:") for row in screen.buttons for b in row), \
+        "a judge's fear review must not offer the BIA appeal reminder"
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+async def test_who_denied_you_sends_a_judges_fear_review_away_from_the_bia_appeal(make_person, language):
+    person: Person = make_person(language)
+    [menu] = await person.send("/start")
+    [question] = await person.press_data(menu, data_of(menu, "t:denied"))
+    assert PACK["denied"].texts[language].title in question.text
+    # The question names both kinds of judge, and each is its own button.
+    labels = question.button_texts
+    assert PACK["ij-review-upheld"].texts[language].title in labels
+    assert PACK["appeal-bia"].texts[language].title in labels
+    assert ("не суд по делу" if language == "ru" else "not a trial of your case") in question.text
+
+    [answer] = await person.press_data(question, data_of(question, "t:ij-review-upheld"))
+    assert_fear_review_answer(answer, language)
+    # The short version a relative forwards to a detainee's tablet says the same.
+    [short] = await person.press_data(answer, data_of(answer, "ts:ij-review-upheld"))
+    assert NO_BIA_APPEAL[language] in short.text and "justice.gov/eoir/list-pro-bono" in short.text
+
+    # Every button on that answer (related topics, back) leads somewhere other than the BIA appeal.
+    targets = sorted(topic_targets(answer))
+    assert {"third-country-fear", "denied"} <= set(targets)
+    for target in targets:
+        [answer] = await person.send("/start ij-review-upheld")  # the screen is edited in place: reopen it
+        [screen] = await person.press_data(answer, data_of(answer, f"t:{target}"))
+        if target != "start":  # the main menu shows its question, not its title
+            assert PACK[target].texts[language].title in screen.text
+        assert not (PACK[target].kind == "answer" and target in BIA_APPEAL_TOPICS)
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+async def test_a_denied_fear_interview_leads_to_the_judges_review_not_the_bia_appeal(make_person, language):
+    person: Person = make_person(language)
+    [menu] = await person.send("/start")
+    [question] = await person.press_data(menu, data_of(menu, "t:interviews"))
+    [denied] = await person.press_data(question, data_of(question, "t:cfi-negative"))
+    assert PACK["cfi-negative"].texts[language].title in denied.text
+    assert NO_BIA_APPEAL[language] in denied.text
+    assert not topic_targets(denied) & BIA_APPEAL_TOPICS
+    [answer] = await person.press_data(denied, data_of(denied, "t:ij-review-upheld"))
+    assert_fear_review_answer(answer, language)
+
+
+@pytest.mark.parametrize(("language", "deadline"), [("ru", "30 календарных дней"), ("en", "30 calendar days")])
+async def test_a_judges_decision_in_court_still_leads_to_the_bia_appeal(make_person, language, deadline):
+    person: Person = make_person(language)
+    [menu] = await person.send("/start")
+    [question] = await person.press_data(menu, data_of(menu, "t:denied"))
+    [answer] = await person.press_data(question, data_of(question, "t:appeal-bia"))
+    assert PACK["appeal-bia"].texts[language].title in answer.text
+    assert deadline in answer.text
+    assert "rem:new:bia" in [b.get("callback_data") for row in answer.buttons for b in row]

@@ -39,7 +39,8 @@ class _Entry:
 
 def _shape(topic: PackTopic) -> tuple:
     """Everything a pack file says about a topic (not where in the file it said it)."""
-    texts = {locale: (t.title, t.body, t.sources, t.reviewed_on) for locale, t in sorted(topic.texts.items())}
+    texts = {locale: (t.title, t.body, t.short, t.sources, t.reviewed_on)
+             for locale, t in sorted(topic.texts.items())}
     return (topic.slug, topic.parent, topic.kind, topic.order, topic.also, topic.related, topic.remind,
             topic.hidden, texts)
 
@@ -85,7 +86,8 @@ def _entry(topic: Topic, parent: str | None, texts: dict[str, TopicText], slugs:
     pack_topic = PackTopic(
         slug=topic.slug, parent=parent, kind=topic.kind, order=topic.position or 0, also=also, related=related,
         remind=topic.remind, hidden=bool(topic.hidden), where=f"{topic.slug}.md:2",
-        texts={locale: PackText(texts[locale].title, texts[locale].body, chosen_sources, reviewed_on)
+        texts={locale: PackText(texts[locale].title, texts[locale].body, chosen_sources, reviewed_on,
+                                texts[locale].short)
                for locale in LOCALES},
     )
     return _Entry(pack_topic, notes)
@@ -111,6 +113,8 @@ def render_topic(topic: PackTopic, notes: Sequence[str] = ()) -> str:
     meta["sources"] = [dict(source) for source in first.sources]
     for locale in LOCALES:
         meta[locale] = {"title": topic.texts[locale].title}
+        if topic.texts[locale].short is not None:
+            meta[locale]["short"] = topic.texts[locale].short
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
     lines = ["---", *(f"# {note}" for note in notes), front.rstrip("\n"), "---"]
     for locale in LOCALES:
@@ -208,17 +212,18 @@ async def import_pack(session: AsyncSession, topics: list[PackTopic]) -> LoadRep
                 current = texts.get((topic.id, locale))
                 if current is None:
                     session.add(TopicText(
-                        topic_id=topic.id, locale=locale, title=new.title, body=new.body, sources=new.sources,
+                        topic_id=topic.id, locale=locale, title=new.title, body=new.body, short=new.short,
+                        sources=new.sources,
                         reviewed_on=new.reviewed_on, revision=1, origin=ORIGIN_IMPORT, pack_digest=None,
                         updated_at=now,
                     ))
                     _add_revision(session, topic.id, locale, 1, new, now)
                     report.added_texts += 1
-                elif (current.title, current.body, list(current.sources or []), current.reviewed_on) == (
-                        new.title, new.body, new.sources, new.reviewed_on):
+                elif (current.title, current.body, current.short, list(current.sources or []),
+                      current.reviewed_on) == (new.title, new.body, new.short, new.sources, new.reviewed_on):
                     report.unchanged_texts += 1
                 else:
-                    current.title, current.body = new.title, new.body
+                    current.title, current.body, current.short = new.title, new.body, new.short
                     current.sources, current.reviewed_on = list(new.sources), new.reviewed_on
                     current.revision += 1
                     current.origin, current.updated_at = ORIGIN_IMPORT, now
@@ -233,7 +238,7 @@ async def import_pack(session: AsyncSession, topics: list[PackTopic]) -> LoadRep
 
 def _add_revision(session: AsyncSession, topic_id: int, locale: str, revision: int, text: PackText, now) -> None:
     session.add(TopicRevision(
-        topic_id=topic_id, locale=locale, revision=revision, title=text.title, body=text.body,
+        topic_id=topic_id, locale=locale, revision=revision, title=text.title, body=text.body, short=text.short,
         sources=list(text.sources), reviewed_on=text.reviewed_on, origin=ORIGIN_IMPORT, author_id=None,
         created_at=now,
     ))

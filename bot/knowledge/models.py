@@ -57,7 +57,8 @@ class TopicText(Base):
     locale: Mapped[str] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    sources: Mapped[list[dict]] = mapped_column(JSON, default=list)  # [{"title": ..., "url": ...}]
+    short: Mapped[str | None] = mapped_column(Text)  # plain text ≤ 300 chars, for a detainee's tablet
+    sources: Mapped[list[dict]] = mapped_column(JSON, default=list)  # [{"title", "title_ru"?, "url"}]
     reviewed_on: Mapped[date] = mapped_column(Date)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     origin: Mapped[str] = mapped_column(String(16), default=ORIGIN_PACK)
@@ -79,6 +80,7 @@ class TopicRevision(Base):
     revision: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    short: Mapped[str | None] = mapped_column(Text)
     sources: Mapped[list[dict]] = mapped_column(JSON, default=list)
     reviewed_on: Mapped[date] = mapped_column(Date)
     origin: Mapped[str] = mapped_column(String(16))

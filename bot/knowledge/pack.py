@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import utcnow
 from bot.i18n import LOCALES
+from bot.knowledge import questions as alt_questions
 from bot.knowledge.models import KINDS, ORIGIN_PACK, Topic, TopicRevision, TopicText
+from bot.knowledge.questions import MAX_PER_LOCALE, QUESTION_LIMIT
 from bot.knowledge.render import MESSAGE_LIMIT, plain_length, render_answer, validate_body
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,8 @@ PACK_DIR = Path(__file__).resolve().parent / "pack"
 ROOT_SLUG = "start"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 TITLE_LIMIT = 64
+SHORT_LIMIT = 300  # the short version: plain text, forwarded or dictated to a detainee
+_TAG_LIKE_RE = re.compile(r"<\s*/?\s*[a-zA-Z]")
 _SECTION_RE = re.compile(r"^===\s*([a-z]{2})\s*===\s*$")
 
 
@@ -45,9 +49,13 @@ class PackText:
     body: str
     sources: list[dict]
     reviewed_on: date
+    short: str | None = None  # plain text, at most SHORT_LIMIT characters
 
     def digest(self) -> str:
-        raw = json.dumps([self.title, self.body, self.sources, self.reviewed_on.isoformat()], ensure_ascii=False)
+        parts = [self.title, self.body, self.sources, self.reviewed_on.isoformat()]
+        if self.short is not None:  # texts without a short version keep the digest they always had
+            parts.append(self.short)
+        raw = json.dumps(parts, ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -64,10 +72,22 @@ class PackTopic:
     where: str  # "file:line" of the front matter, for messages
     body_lines: dict[str, int] = field(default_factory=dict)
     hidden: bool = False  # optional 'hidden: true': kept in the database, not shown in menus
+    questions: dict[str, list[str]] = field(default_factory=dict)  # locale → how people ask (for search)
 
 
 def valid_url(url: object) -> bool:
     return isinstance(url, str) and re.match(r"^(https?://[^\s<>\"]+|tg://[^\s<>\"]+)$", url) is not None
+
+
+def short_problem(short: object) -> str | None:
+    """Why this cannot be a short version (plain text, 1..SHORT_LIMIT characters), or None."""
+    if not isinstance(short, str) or not short.strip():
+        return "must be a non-empty text"
+    if len(short.strip()) > SHORT_LIMIT:
+        return f"is {len(short.strip())} characters; at most {SHORT_LIMIT}"
+    if _TAG_LIKE_RE.search(short):
+        return "must be plain text (no HTML tags)"
+    return None
 
 
 def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
@@ -130,6 +150,7 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
     hidden = meta.get("hidden", False)
     if not isinstance(hidden, bool):
         bad("hidden", "must be true or false")
+    questions = _questions(meta.get("questions"), bad)
     remind = meta.get("remind")
     if remind not in (None, "hearing", "bia"):
         bad("remind", "must be hearing or bia")
@@ -147,6 +168,10 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
             bad("sources", "every source needs a title")
         elif not valid_url(source.get("url")):
             bad("sources", f"URL must be http(s) or tg: {str(source.get('url'))[:80]}")
+        elif "title_ru" in source and (not isinstance(source["title_ru"], str) or not source["title_ru"].strip()):
+            bad("sources", f"title_ru must be a non-empty text: {source['title']}"[:120])
+        elif set(source) - {"title", "title_ru", "url"}:
+            bad("sources", f"unknown source keys: {', '.join(sorted(map(str, set(source) - {'title', 'title_ru', 'url'})))}")
     if kind == "answer" and not sources:
         bad("sources", "an answer needs at least one source")
 
@@ -178,6 +203,15 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
         title = title.strip()
         if len(title) > TITLE_LIMIT or "<" in title:
             problems.append(f"{name}:{key_line(locale)}: {locale}.title must be plain text, ≤ {TITLE_LIMIT} chars")
+        # The short version is optional here (files not yet written still load); tests/test_content_rules.py
+        # requires one for every answer.
+        short = header.get("short")
+        if short is not None:
+            reason = short_problem(short)
+            if reason:
+                problems.append(f"{name}:{key_line(locale)}: {locale}.short {reason}")
+                continue
+            short = short.strip()
         if locale not in bodies:
             problems.append(f"{name}:{end + 1}: the '=== {locale} ===' section is missing")
             continue
@@ -187,7 +221,7 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
             problems.append(f"{name}:{body_lines[locale]}: {locale} body: {reason}")
             continue
         if isinstance(reviewed, date):
-            text = PackText(title, body, [dict(s) for s in sources if isinstance(s, dict)], reviewed)
+            text = PackText(title, body, [dict(s) for s in sources if isinstance(s, dict)], reviewed, short)
             try:
                 parts = render_answer(title, body, text.sources, reviewed, locale)
             except Exception as exc:  # a paragraph longer than one message
@@ -200,8 +234,27 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
         return None
     return PackTopic(
         slug=slug, parent=parent, kind=kind, order=order, also=list(also), related=list(related),
-        remind=remind, texts=texts, where=f"{name}:2", body_lines=body_lines, hidden=hidden,
+        remind=remind, texts=texts, where=f"{name}:2", body_lines=body_lines, hidden=hidden, questions=questions,
     )
+
+
+def _questions(value: object, bad) -> dict[str, list[str]]:
+    """The optional ``questions:`` block: per locale, a list of plain-text questions (see bot/knowledge/questions)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not set(value) <= set(LOCALES):
+        bad("questions", f"must map {' / '.join(LOCALES)} to lists of questions")
+        return {}
+    out: dict[str, list[str]] = {}
+    for locale, items in value.items():
+        if not isinstance(items, list) or not all(isinstance(q, str) and q.strip() for q in items):
+            bad("questions", f"{locale}: must be a list of non-empty strings")
+            continue
+        if len(items) > MAX_PER_LOCALE or any(len(q) > QUESTION_LIMIT or "<" in q for q in items):
+            bad("questions", f"{locale}: at most {MAX_PER_LOCALE} plain-text questions of ≤ {QUESTION_LIMIT} chars")
+            continue
+        out[locale] = [q.strip() for q in items]
+    return out
 
 
 def read_pack(directory: Path = PACK_DIR) -> list[PackTopic]:
@@ -304,7 +357,7 @@ async def load_pack(session: AsyncSession, topics: list[PackTopic]) -> LoadRepor
             if current is None:
                 session.add(TopicText(
                     topic_id=topic.id, locale=locale, title=pack_text.title, body=pack_text.body,
-                    sources=pack_text.sources, reviewed_on=pack_text.reviewed_on, revision=1,
+                    short=pack_text.short, sources=pack_text.sources, reviewed_on=pack_text.reviewed_on, revision=1,
                     origin=ORIGIN_PACK, pack_digest=digest, updated_at=now,
                 ))
                 _add_revision(session, topic.id, locale, 1, pack_text, now)
@@ -315,12 +368,13 @@ async def load_pack(session: AsyncSession, topics: list[PackTopic]) -> LoadRepor
             elif current.pack_digest == digest:
                 report.unchanged_texts += 1
             else:
-                current.title, current.body = pack_text.title, pack_text.body
+                current.title, current.body, current.short = pack_text.title, pack_text.body, pack_text.short
                 current.sources, current.reviewed_on = pack_text.sources, pack_text.reviewed_on
                 current.revision += 1
                 current.pack_digest, current.updated_at = digest, now
                 _add_revision(session, topic.id, locale, current.revision, pack_text, now)
                 report.updated_texts += 1
+    await alt_questions.sync_pack(session, existing, {item.slug: item.questions for item in topics})
     for slug, topic in existing.items():
         if slug not in pack_slugs and topic.origin == ORIGIN_PACK and not topic.hidden:
             topic.hidden = True
@@ -331,7 +385,7 @@ async def load_pack(session: AsyncSession, topics: list[PackTopic]) -> LoadRepor
 
 def _add_revision(session: AsyncSession, topic_id: int, locale: str, revision: int, text: PackText, now) -> None:
     session.add(TopicRevision(
-        topic_id=topic_id, locale=locale, revision=revision, title=text.title, body=text.body,
+        topic_id=topic_id, locale=locale, revision=revision, title=text.title, body=text.body, short=text.short,
         sources=text.sources, reviewed_on=text.reviewed_on, origin=ORIGIN_PACK, author_id=None, created_at=now,
     ))
 

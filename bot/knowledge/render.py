@@ -29,10 +29,15 @@ def human_date(day: date, locale: str) -> str:
     return format_date(day, "d MMMM y", locale=locale)
 
 
+def source_title(source: dict, locale: str) -> str:
+    """A source's title in the reader's language: ``title_<locale>`` when the pack gives one, else ``title``."""
+    return source.get(f"title_{locale}") or source["title"]
+
+
 def footer(sources: list[dict], reviewed_on: date, locale: str) -> str:
     t = translator(locale)
     links = "; ".join(
-        f'<a href="{html.escape(s["url"], quote=True)}">{html.escape(s["title"], quote=False)}</a>'
+        f'<a href="{html.escape(s["url"], quote=True)}">{html.escape(source_title(s, locale), quote=False)}</a>'
         for s in sources
     )
     lines = []
@@ -95,6 +100,14 @@ def render_answer(title: str, body: str, sources: list[dict], reviewed_on: date,
     parts[0] = head + parts[0]
     parts[-1] = parts[-1] + tail
     return parts
+
+
+def render_short(title: str, short: str, reviewed_on: date, locale: str) -> str:
+    """The short version as one plain-text message (no HTML), ready to forward or dictate: the text, then the
+    topic's title, the review date and the disclaimer."""
+    t = translator(locale)
+    return (f"{short.strip()}\n\n— {title}. {t._(REVIEWED, date=human_date(reviewed_on, locale))} "
+            f"{t._(DISCLAIMER)}")
 
 
 def render_menu(title: str | None, body: str) -> str:

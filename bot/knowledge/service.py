@@ -34,6 +34,7 @@ class TextView:
     body: str
     sources: list[dict]
     reviewed_on: date
+    short: str | None = None
 
 
 @dataclass
@@ -136,7 +137,7 @@ async def _load_screen(session: AsyncSession, slug: str, locale: str) -> Screen 
     parent_link = link(parent) if parent and not parent.hidden else None
     return Screen(
         topic=TopicView(topic.slug, topic.kind, topic.remind),
-        text=TextView(text.title, text.body, list(text.sources), text.reviewed_on),
+        text=TextView(text.title, text.body, list(text.sources), text.reviewed_on, text.short),
         parent=parent_link, children=[c for c in child_links if c], related=[r for r in related_links if r],
     )
 

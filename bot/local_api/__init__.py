@@ -1,5 +1,11 @@
-"""Strict local Telegram Bot API server used by end-to-end tests, the `try` mode and benchmarks."""
+"""Strict local Telegram Bot API server used by end-to-end tests, the `try` mode and benchmarks.
 
-from .server import BotMessage, LocalBotApi, WaitTimeout
+Modules: ``validation`` (Telegram's rules), ``state`` (what the server remembers), ``registry`` and ``methods``
+(the Bot API methods by family), ``server`` (HTTP), ``driver`` (acting as users, inspecting, fault injection).
+"""
 
-__all__ = ["BotMessage", "LocalBotApi", "WaitTimeout"]
+from .api import LocalBotApi
+from .driver import WaitTimeout
+from .state import BotMessage, InlineAnswer
+
+__all__ = ["BotMessage", "InlineAnswer", "LocalBotApi", "WaitTimeout"]

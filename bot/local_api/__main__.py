@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import contextlib
 
-from .server import LocalBotApi
+from .api import LocalBotApi
 
 
 async def _serve(host: str, port: int, username: str) -> None:

@@ -33,6 +33,8 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))  # publish, rollback, still_accurate, mod_add, refused, ...
     target: Mapped[str | None] = mapped_column(String(120))  # e.g. "acis/ru r5", a moderator id, a command
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Refusals are counted, one row per person and day, so a plain user cannot push real entries out of /audit.
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Broadcast(Base):

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db import utcnow
 from bot.knowledge.models import ORIGIN_MODERATOR, Topic, TopicRevision, TopicText
-from bot.knowledge.pack import SLUG_RE, TITLE_LIMIT, valid_url
+from bot.knowledge.pack import SHORT_LIMIT, SLUG_RE, TITLE_LIMIT, short_problem, valid_url
 from bot.knowledge.render import plain_length, validate_body
 from bot.moderation.models import AuditEntry, Moderator
 
@@ -35,9 +35,26 @@ async def role(session: AsyncSession, settings: Settings, user_id: int) -> str |
     return None
 
 
+REFUSED = "refused"
+
+
 async def audit(session: AsyncSession, actor_id: int, action: str, target: str | None = None) -> None:
-    session.add(AuditEntry(actor_id=actor_id, action=action[:32], target=(target or "")[:120] or None,
-                           created_at=utcnow()))
+    """Write an audit entry. Refusals are counted instead: one row per person and (UTC) day, so someone trying
+    moderation commands 300 times a minute adds one row, not 300 that push real entries out of /audit."""
+    now = utcnow()
+    target = (target or "")[:120] or None
+    if action == REFUSED:
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        entry = await session.scalar(
+            select(AuditEntry).where(AuditEntry.actor_id == actor_id, AuditEntry.action == REFUSED,
+                                     AuditEntry.created_at >= day_start)
+            .order_by(AuditEntry.id.desc()).limit(1))
+        if entry is not None:
+            await session.execute(update(AuditEntry).where(AuditEntry.id == entry.id)
+                                  .values(count=AuditEntry.count + 1, target=target))
+            await session.commit()
+            return
+    session.add(AuditEntry(actor_id=actor_id, action=action[:32], target=target, created_at=now, count=1))
     await session.commit()
 
 
@@ -78,9 +95,28 @@ def validate(title: str, body: str, sources: list[dict]) -> list[str]:
             problems.append("too_long")
         if any(not valid_url(href) for href in _HREF_RE.findall(body)):
             problems.append("bad_link")
-    if any(not valid_url(s.get("url")) or not str(s.get("title", "")).strip() for s in sources):
+    if any(not valid_url(s.get("url")) or not str(s.get("title", "")).strip()
+           or ("title_ru" in s and not str(s["title_ru"]).strip()) for s in sources):
         problems.append("bad_source")
     return problems
+
+
+# Telegram entities that are formatting; a short version is forwarded or dictated as plain text, so these would be
+# lost. (Links, phone numbers and e-mail addresses Telegram finds by itself in plain text are not formatting.)
+FORMATTING = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre", "text_link",
+                        "text_mention", "blockquote", "expandable_blockquote"})
+
+
+def short_version_problem(text: str, entity_types: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """Why a moderator's message cannot be a short version — ``short_empty``, ``short_too_long`` (over
+    SHORT_LIMIT characters) or ``short_formatted`` (Telegram formatting or HTML tags) — or None."""
+    if not text or not text.strip():
+        return "short_empty"
+    if len(text.strip()) > SHORT_LIMIT:
+        return "short_too_long"
+    if entity_types & FORMATTING or short_problem(text):
+        return "short_formatted"
+    return None
 
 
 class Conflict(Exception):
@@ -107,6 +143,75 @@ class Change:
     body: str | None = None
     sources: list[dict] | None = None
     reviewed_on: date | None = None
+    short: str | None = None  # None keeps the published short version
+
+    def applied_to(self, current: TopicText | None) -> tuple[str, str, list[dict]]:
+        """(title, body, sources) as they would be published: the changed fields over the current text."""
+        title = self.title if self.title is not None else (current.title if current else "")
+        body = self.body if self.body is not None else (current.body if current else "")
+        sources = self.sources if self.sources is not None else list(current.sources if current else [])
+        return title, body, sources
+
+
+SOURCE_TITLE_LIMIT = 200
+_BULLET_RE = re.compile(r"^\s*[•·*\-–—]\s+")  # a line copied from the "• …" listing keeps its title clean
+
+
+def parse_source_line(line: str) -> dict | None:
+    """One source line: ``Title | https://…`` or ``English title | Русское название | https://…``.
+
+    The link is the last field; an empty middle field means no Russian title. None if the line is not like that
+    (no link, a bad link, an empty or overlong title, more than three fields)."""
+    fields = [field.strip() for field in _BULLET_RE.sub("", line, count=1).split("|")]
+    if len(fields) not in (2, 3) or not valid_url(fields[-1]):
+        return None
+    title, title_ru = fields[0], (fields[1] if len(fields) == 3 else "")
+    if not title or len(title) > SOURCE_TITLE_LIMIT or len(title_ru) > SOURCE_TITLE_LIMIT:
+        return None
+    source = {"title": " ".join(title.split()), "url": fields[-1]}
+    if title_ru:
+        source["title_ru"] = " ".join(title_ru.split())
+    return source
+
+
+def parse_sources(text: str) -> list[dict] | None:
+    """Sources typed one per line (see :func:`parse_source_line`); None if any line is not like that."""
+    sources = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        source = parse_source_line(line)
+        if source is None:
+            return None
+        sources.append(source)
+    return sources
+
+
+def bad_source_line(text: str) -> int | None:
+    """The number (from 1) of the first non-empty line that is not a source line, for the moderator."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and parse_source_line(line) is None:
+            return number
+    return None
+
+
+def source_line(source: dict) -> str:
+    """A source as the line a moderator would type (so the listing can be copied, edited and sent back)."""
+    titles = [source["title"], source["title_ru"]] if source.get("title_ru") else [source["title"]]
+    return " | ".join([*titles, source["url"]])
+
+
+def revision_changes(older: TopicRevision, newer: TopicRevision) -> dict[str, tuple]:
+    """What changed besides the body between two revisions: ``title``, ``short`` (old, new) and ``sources``
+    (old count, new count), only those that differ."""
+    changes: dict[str, tuple] = {}
+    if older.title != newer.title:
+        changes["title"] = (older.title, newer.title)
+    if (older.short or "") != (newer.short or ""):
+        changes["short"] = (older.short or "", newer.short or "")
+    if list(older.sources or []) != list(newer.sources or []):
+        changes["sources"] = (len(older.sources or []), len(newer.sources or []))
+    return changes
 
 
 async def publish(session: AsyncSession, topic: Topic, locale: str, change: Change, *, author_id: int,
@@ -122,6 +227,8 @@ async def publish(session: AsyncSession, topic: Topic, locale: str, change: Chan
     body = change.body if change.body is not None else text.body
     sources = change.sources if change.sources is not None else list(text.sources if text else [])
     problems = validate(title, body, sources)
+    if change.short and short_problem(change.short):
+        problems.append("bad_short")
     if problems:  # validated before anything is touched: the published text stays as it was
         raise Invalid(problems)
     if text is None:
@@ -129,11 +236,13 @@ async def publish(session: AsyncSession, topic: Topic, locale: str, change: Chan
                          reviewed_on=now.date())
         session.add(text)
     text.title, text.body, text.sources = title.strip(), body.strip(), sources
+    if change.short is not None:
+        text.short = change.short.strip() or None
     text.reviewed_on = change.reviewed_on or now.date()
     text.revision += 1
     text.origin, text.updated_at = ORIGIN_MODERATOR, now
     session.add(TopicRevision(topic_id=topic.id, locale=locale, revision=text.revision, title=text.title,
-                              body=text.body, sources=text.sources, reviewed_on=text.reviewed_on,
+                              body=text.body, short=text.short, sources=text.sources, reviewed_on=text.reviewed_on,
                               origin=ORIGIN_MODERATOR, author_id=author_id, created_at=now))
     session.add(AuditEntry(actor_id=author_id, action=action, target=f"{topic.slug}/{locale} r{text.revision}",
                            created_at=now))
@@ -161,7 +270,7 @@ async def rollback(session: AsyncSession, topic: Topic, locale: str, revision: i
         TopicRevision.topic_id == topic.id, TopicRevision.locale == locale, TopicRevision.revision == revision))
     if old is None:
         raise Invalid(["no_revision"])
-    return await publish(session, topic, locale, Change(old.title, old.body, list(old.sources)),
+    return await publish(session, topic, locale, Change(old.title, old.body, list(old.sources), short=old.short or ""),
                          author_id=author_id, expected_revision=expected_revision, action="rollback")
 
 

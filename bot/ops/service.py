@@ -19,13 +19,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from telegram.request import HTTPXRequest
+
 from bot.config import Settings
 from bot.db import Database
 from bot.ops.confirm import ConfirmGate
 from bot.ops.health import HealthServer, outbox_counts, readiness, users_with_reminders
 from bot.ops.metrics import Metrics
 from bot.ops.standby import LockHeld, PostgresLock, SqliteLock, sqlite_path
-from bot.ops.transport import MeteredRequest
+from bot.ops.transport import MeteredRequest, metered
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,10 +65,12 @@ class Ops:
         self._refreshers: list[Callable[[AsyncSession, Metrics], Awaitable[None]]] = []
 
     # -- wiring ----------------------------------------------------------------------------------------------
-    def request(self, *, polling: bool = False) -> MeteredRequest:
-        """The Bot API transport for a bot of this process: counted, and for getUpdates also gated."""
-        return MeteredRequest(self.metrics, self.gate if polling else None,
-                              connection_pool_size=1 if polling else 256)
+    def request(self, base: type[HTTPXRequest] = HTTPXRequest, *, polling: bool = False) -> MeteredRequest:
+        """The Bot API transport for a bot of this process: counted, and for getUpdates also gated. ``base`` is
+        an HTTPXRequest subclass whose behaviour is kept (e.g. ``bot.transport.RetryingRequest``): every attempt
+        it makes is counted."""
+        return metered(base)(self.metrics, self.gate if polling else None,
+                             connection_pool_size=1 if polling else 256)
 
     def observe_update(self, update: object, seconds: float) -> None:
         """Called once per update, after handling (``NavigatorApplication.process_update``)."""

@@ -57,3 +57,15 @@ class MeteredRequest(HTTPXRequest):
         if polling and code < 300:
             self.gate.polled(payload)
         return code, payload
+
+
+_combined: dict[type, type] = {}
+
+
+def metered(base: type[HTTPXRequest]) -> type[MeteredRequest]:
+    """``base``'s behaviour on top of the metered transport: its ``super().do_request`` calls are each counted."""
+    if base is HTTPXRequest or issubclass(base, MeteredRequest):
+        return MeteredRequest if base is HTTPXRequest else base
+    if base not in _combined:
+        _combined[base] = type(f"Metered{base.__name__}", (base, MeteredRequest), {})
+    return _combined[base]

@@ -50,13 +50,22 @@ def _month(word: str) -> int | None:
     return None
 
 
-def _make(year: int | None, month: int, day: int, today: date) -> date:
+def _make(year: int | None, month: int, day: int, today: date, *, past: bool = False) -> date:
+    """The date; without a year, the next such day from today (``past``: the latest one up to today). 29 February
+    without a year is the nearest leap year's."""
+    if year is None:
+        step = -1 if past else 1
+        for offset in range(0, 9):  # a 29 February is at most 8 years away
+            try:
+                candidate = date(today.year + step * offset, month, day)
+            except ValueError:
+                if month == 2 and day == 29:
+                    continue
+                raise DateError("impossible") from None
+            if (candidate <= today) if past else (candidate >= today):
+                return candidate
+        raise DateError("impossible")
     try:
-        if year is None:
-            candidate = date(today.year, month, day)
-            if candidate < today:
-                candidate = date(today.year + 1, month, day)
-            return candidate
         if year < 100:
             year += 2000
         return date(year, month, day)
@@ -64,32 +73,33 @@ def _make(year: int | None, month: int, day: int, today: date) -> date:
         raise DateError("impossible") from None
 
 
-def parse_date(text: str, today: date) -> date | Ambiguous:
-    """The date typed, or Ambiguous; raises DateError. The result is not yet checked against today."""
+def parse_date(text: str, today: date, *, past: bool = False) -> date | Ambiguous:
+    """The date typed, or Ambiguous; raises DateError. The result is not yet checked against today. A date typed
+    without a year is the next such day (``past``: the latest such day up to today)."""
     s = " ".join(text.strip().lower().replace(",", " ").split())[:40]
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s):
-        return _make(int(m[1]), int(m[2]), int(m[3]), today)
+        return _make(int(m[1]), int(m[2]), int(m[3]), today, past=past)
     if m := re.fullmatch(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{2}|\d{4}))?", s):
-        return _make(int(m[3]) if m[3] else None, int(m[2]), int(m[1]), today)
+        return _make(int(m[3]) if m[3] else None, int(m[2]), int(m[1]), today, past=past)
     if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?", s):
         a, b, year = int(m[1]), int(m[2]), int(m[3]) if m[3] else None
         if a > 12 and b <= 12:
-            return _make(year, b, a, today)
+            return _make(year, b, a, today, past=past)
         if b > 12 and a <= 12:
-            return _make(year, a, b, today)
+            return _make(year, a, b, today, past=past)
         if a == b:
-            return _make(year, a, a, today)
-        day_first = _make(year, b, a, today)
-        month_first = _make(year, a, b, today)
+            return _make(year, a, a, today, past=past)
+        day_first = _make(year, b, a, today, past=past)
+        month_first = _make(year, a, b, today, past=past)
         return Ambiguous(day_first=day_first, month_first=month_first)
     if m := re.fullmatch(r"(\d{1,2})\s+([a-zа-яё.]+)(?:\s+(\d{4}))?(?:\s*г\.?)?", s):
         month = _month(m[2])
         if month:
-            return _make(int(m[3]) if m[3] else None, month, int(m[1]), today)
+            return _make(int(m[3]) if m[3] else None, month, int(m[1]), today, past=past)
     if m := re.fullmatch(r"([a-zа-яё.]+)\s+(\d{1,2})(?:\s+(\d{4}))?", s):
         month = _month(m[1])
         if month:
-            return _make(int(m[3]) if m[3] else None, month, int(m[2]), today)
+            return _make(int(m[3]) if m[3] else None, month, int(m[2]), today, past=past)
     raise DateError("format")
 
 
@@ -117,3 +127,18 @@ def parse_time(text: str) -> time:
     if hour > 23 or minute > 59:
         raise DateError("impossible")
     return time(hour, minute)
+
+
+def read_decision_date(text: str, today: date) -> date:
+    """The date of a decision already made (so not in the future); raises DateError. Of a slash date's two
+    readings, the one that is not in the future is meant; if both could be, the person is asked to type it
+    unambiguously."""
+    parsed = parse_date(text, today, past=True)
+    if isinstance(parsed, Ambiguous):
+        options = [d for d in (parsed.day_first, parsed.month_first) if d <= today]
+        if len(options) != 1:
+            raise DateError("format")
+        parsed = options[0]
+    if parsed > today:
+        raise DateError("future_decision")
+    return parsed

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, locale_for, translator
 from bot.models import User
+from bot.reminders import buttons
 from bot.reminders.courts import SUBSCRIBER_TIMEZONES, US_TIMEZONES, court_by_id
 from bot.reminders.models import FOLLOWUP, Reminder, Subscription
 from bot.reminders.schedule import BIA_TZ
@@ -117,9 +118,9 @@ def render(row: Reminder, sub: Subscription, user: User, now: datetime, late: bo
     lines.append("")
     lines.append("<i>" + t._("General information, not legal advice.") + "</i>")
     markup = InlineKeyboardMarkup([
-        [InlineKeyboardButton("📅 " + t._("The date moved"), callback_data=f"rem:mv:{sub.id}")],
-        [InlineKeyboardButton("🔕 " + t._("Stop these reminders"), callback_data=f"rem:stop:{sub.id}"),
-         InlineKeyboardButton("👌 " + t._("OK"), callback_data="rem:ok")],
+        [InlineKeyboardButton("📅 " + t._("The date moved"), callback_data=buttons.moved(sub.id))],
+        [InlineKeyboardButton("🔕 " + t._("Stop these reminders"), callback_data=buttons.stop(sub.id)),
+         InlineKeyboardButton("👌 " + t._("OK"), callback_data=buttons.OK)],
     ])
     return "\n".join(lines), markup
 
@@ -133,9 +134,9 @@ def followup(sub: Subscription, locale: str):
         t._("How did it go? Your answer is not stored; it only shows the next step."),
     ])
     rows = [
-        [InlineKeyboardButton(t._("Postponed: new date"), callback_data=f"rem:fu:{sub.id}:moved")],
-        [InlineKeyboardButton(t._("Decision: denied"), callback_data=f"rem:fu:{sub.id}:denied")],
-        [InlineKeyboardButton(t._("Granted"), callback_data=f"rem:fu:{sub.id}:granted")],
-        [InlineKeyboardButton(t._("I don't know"), callback_data=f"rem:fu:{sub.id}:unknown")],
+        [InlineKeyboardButton(t._("Postponed: new date"), callback_data=buttons.followup(sub.id, "moved"))],
+        [InlineKeyboardButton(t._("Decision: denied"), callback_data=buttons.followup(sub.id, "denied"))],
+        [InlineKeyboardButton(t._("Granted"), callback_data=buttons.followup(sub.id, "granted"))],
+        [InlineKeyboardButton(t._("I don't know"), callback_data=buttons.followup(sub.id, "unknown"))],
     ]
     return text, InlineKeyboardMarkup(rows)

@@ -18,6 +18,9 @@ from bot.outbox import OutboxRow
 # Subscription kinds, in the order the form offers them.
 KINDS = ("master", "individual", "cfi", "bond", "checkin", "bia", "other")
 ACTIVE, PAUSED = "active", "paused"
+# Why a subscription is paused: the person paused it, or the outbox did when the person blocked the bot. Only the
+# second kind is resumed when they come back.
+BY_PERSON, BY_BLOCK = "person", "blocked"
 # Outbox row states (the engine's), and the one only reminders use.
 CANCELLED = "cancelled"
 LEAD, FOLLOWUP = "lead", "followup"
@@ -38,6 +41,7 @@ class Subscription(Base):
     leads: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. ["7d", "2d", "1d", "morning"]
     decision_on: Mapped[date | None] = mapped_column(Date)  # BIA deadline: the judge's decision date
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
+    paused_by: Mapped[str | None] = mapped_column(String(16))  # BY_PERSON or BY_BLOCK while paused
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def has_passed(self, now: datetime) -> bool:

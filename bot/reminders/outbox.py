@@ -2,7 +2,8 @@
 
 A reminder is skipped when its subscription is gone or paused, or when its event has already passed (a reminder
 then would only confuse; the follow-up still goes). When a person blocks the bot, their active subscriptions are
-paused until they come back.
+paused (marked as paused by the block) until they come back; then exactly those are resumed, not the ones the
+person paused themselves, and the person is told once.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import utcnow
+from bot.i18n import Translator
 from bot.models import User
 from bot.outbox import CLAIMED, FAILED, PENDING, Envelope, FeedBase, Skip
 from bot.reminders import messages, service
-from bot.reminders.models import ACTIVE, FOLLOWUP, Reminder, Subscription
+from bot.reminders.models import ACTIVE, BY_BLOCK, FOLLOWUP, PAUSED, Reminder, Subscription
 
 Renderer = Callable[[Reminder, Subscription, User, datetime, bool], tuple]
 
@@ -33,6 +35,12 @@ class ReminderFeed(FeedBase):
     async def compose(self, session: AsyncSession, row: Reminder, user: User, now: datetime,
                       late: bool) -> Envelope | Skip:
         sub = await session.get(Subscription, row.subscription_id)
+        if sub is not None and sub.status == PAUSED and sub.paused_by == BY_BLOCK:
+            # Paused by a block, yet the person is not blocking us (``user`` is known and unblocked): their
+            # return was not seen through (a failure then, or another process). The reminder goes.
+            await service.resume_after_block(session, sub.user_id)
+            await session.commit()
+            await session.refresh(sub)
         if sub is None or sub.status != ACTIVE:
             return Skip("inactive")
         if row.kind != FOLLOWUP and sub.has_passed(now):
@@ -42,6 +50,15 @@ class ReminderFeed(FeedBase):
 
     async def on_blocked(self, session: AsyncSession, user_id: int) -> None:
         await service.pause_all_for_user(session, user_id)
+
+    async def on_return(self, session: AsyncSession, user_id: int, t: Translator) -> str | None:
+        resumed = await service.resume_after_block(session, user_id)
+        if not resumed:
+            return None
+        return t.ngettext(
+            "Welcome back. While the bot was blocked, your reminder was paused; it is on again. /reminders shows it.",
+            "Welcome back. While the bot was blocked, your {n} reminders were paused; they are on again. "
+            "/reminders shows them.", resumed)
 
 
 async def health(session: AsyncSession) -> tuple[str, bool, str]:

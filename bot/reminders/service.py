@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,15 +15,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import utcnow
 from bot.models import User
 from bot.outbox import CLAIMED, PENDING
+from bot.persistence import form_draft
 from bot.reminders import schedule
-from bot.reminders.models import ACTIVE, CANCELLED, FOLLOWUP, LEAD, PAUSED, Reminder, Subscription
+from bot.reminders.models import (
+    ACTIVE,
+    BY_BLOCK,
+    BY_PERSON,
+    CANCELLED,
+    FOLLOWUP,
+    KINDS,
+    LEAD,
+    PAUSED,
+    Reminder,
+    Subscription,
+)
 
 MAX_SUBSCRIPTIONS = 20  # per person; a relative following a few cases is well inside it
 
 
+@form_draft("reminder")
 @dataclass
 class Draft:
-    """A reminder form being filled in. It lives in memory only; nothing is stored before "confirm"."""
+    """A reminder form being filled in. Nothing is stored as a reminder before "confirm"; the open form itself is
+    kept (``bot.persistence``) so it survives a restart."""
 
     form_id: str
     kind: str | None = None
@@ -45,6 +61,67 @@ class Draft:
 
     def event_tz(self) -> str:
         return schedule.BIA_TZ if self.kind == "bia" else self.tz
+
+    def has_passed(self, now: datetime) -> bool:
+        """The event (for a hearing: its start in the court's time zone) is not in the future."""
+        return self.event_at() <= now
+
+    def choose_kind(self, kind: str) -> bool:
+        """Set the kind (and its default leads); False for a kind the form does not offer."""
+        if kind not in KINDS:
+            return False
+        self.kind = kind
+        self.leads = list(schedule.available_leads(kind))
+        return True
+
+    def toggle_lead(self, lead: str) -> None:
+        """Switch one reminder time on or off, keeping the offered order; unknown leads are ignored."""
+        order = schedule.available_leads(self.kind)
+        if lead not in order:
+            return
+        if lead in self.leads:
+            self.leads.remove(lead)
+        else:
+            self.leads.append(lead)
+        self.leads.sort(key=order.index)
+
+    def set_label(self, text: str) -> str | None:
+        """Store a short label such as «мама»; returns why not ("too_long", "number", "control") or None."""
+        label = " ".join(text.split())
+        problem = label_problem(label)
+        if problem is None:
+            self.label = label or None
+        return problem
+
+
+LABEL_MAX = 32
+# Five or more digits (in any script) with anything but letters between them: an A-number or a phone number,
+# written as A123456789, A-123/456/789, A123.456.789 or ١٢٣٤٥…
+_LONG_NUMBER = re.compile(r"\d(?:[^\w]*\d){4,}|\d(?:[\W_]*\d){4,}")
+
+
+def label_problem(label: str) -> str | None:
+    if len(label) > LABEL_MAX:
+        return "too_long"
+    if any(unicodedata.category(ch)[0] == "C" for ch in label):  # NUL and other control characters
+        return "control"
+    if _LONG_NUMBER.search(label) or sum(ch.isdigit() or unicodedata.category(ch) == "Nd" for ch in label) >= 5:
+        return "number"
+    return None
+
+
+@dataclass
+class Preview:
+    """What a form would plan: the reminders with their times, and the chosen ones already too late to send."""
+
+    planned: list[tuple[str, datetime]]
+    skipped: list[str]
+
+
+def preview(draft: Draft, now: datetime) -> Preview:
+    planned = schedule.plan(draft.event_at(), draft.event_tz(), draft.leads, now, followup=False)
+    chosen = {lead for lead, _ in planned}
+    return Preview(planned, [lead for lead in draft.leads if lead not in chosen])
 
 
 class AlreadySaved(Exception):
@@ -123,7 +200,7 @@ async def move(session: AsyncSession, sub: Subscription, draft: Draft, now: date
     sub.event_at = draft.event_at()
     if sub.kind == "bia":
         sub.decision_on = draft.decision_on
-    sub.status = ACTIVE
+    sub.status, sub.paused_by = ACTIVE, None
     await _cancel_pending(session, sub.id)
     session.add_all(_plan_rows(sub, now))
     await session.commit()
@@ -131,12 +208,12 @@ async def move(session: AsyncSession, sub: Subscription, draft: Draft, now: date
 
 
 async def pause(session: AsyncSession, sub: Subscription) -> None:
-    sub.status = PAUSED
+    sub.status, sub.paused_by = PAUSED, BY_PERSON
     await session.commit()
 
 
 async def resume(session: AsyncSession, sub: Subscription) -> None:
-    sub.status = ACTIVE
+    sub.status, sub.paused_by = ACTIVE, None
     await session.commit()
 
 
@@ -147,8 +224,19 @@ async def remove(session: AsyncSession, sub: Subscription) -> None:
 
 
 async def pause_all_for_user(session: AsyncSession, user_id: int) -> None:
+    """The person blocked the bot: pause what is active, marked as paused by the block (not committed here)."""
     await session.execute(update(Subscription).where(Subscription.user_id == user_id, Subscription.status == ACTIVE)
-                          .values(status=PAUSED))
+                          .values(status=PAUSED, paused_by=BY_BLOCK))
+
+
+async def resume_after_block(session: AsyncSession, user_id: int) -> int:
+    """The person is back: resume what the block paused — not what they paused themselves. Returns how many
+    subscriptions are on again (not committed here)."""
+    result = await session.execute(
+        update(Subscription).where(Subscription.user_id == user_id, Subscription.status == PAUSED,
+                                   Subscription.paused_by == BY_BLOCK)
+        .values(status=ACTIVE, paused_by=None))
+    return result.rowcount or 0
 
 
 async def purge_expired(session: AsyncSession, retention_days: int, now: datetime | None = None) -> int:

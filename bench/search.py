@@ -1,0 +1,402 @@
+"""Search quality and speed on the labelled set (tests/search_eval.yaml), against the old search in the same run.
+
+Quality, per part of the set (all / training / held-out — every 4th question — / Russian / English):
+- top-1: the first topic shown is a right one (a question sent to "none" shows nothing, so it counts as a miss);
+- top-3: a right topic is among the first three shown;
+- none handled: questions the knowledge base has no answer to that got the honest "no reviewed answer";
+- wrong confident: questions where a wrong topic opened at once (confident band), of all questions.
+The baseline is the search this replaces (five-letter prefixes, titles × 3, up to five titles for any overlap).
+
+Speed: per-query latency of the lexical path (analysis + ranking + band), p50/p95, on the real knowledge base and
+on a synthetic one 10× larger (sentences of the real texts shuffled into new topics), after one warm-up pass.
+
+    python -m bench.search [--tune] [--show-misses] [--factor 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import statistics
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from bench import command_line, fmt, percentile, print_table
+from bot.search.engine import CONFIDENT, MODEL, NONE, Bands, Engine, Result, make_document, model_inputs, pack_documents
+from bot.search.index import Document, Params
+
+EVAL_FILE = Path(__file__).resolve().parent.parent / "tests" / "search_eval.yaml"
+
+
+@dataclass(frozen=True)
+class Case:
+    number: int  # 1-based position in the file
+    query: str
+    lang: str
+    expect: tuple[str, ...]  # empty: no answer in the knowledge base
+    kind: str
+
+    @property
+    def held_out(self) -> bool:
+        return self.number % 4 == 0
+
+
+def load_cases(path: Path = EVAL_FILE) -> list[Case]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cases = []
+    for i, item in enumerate(data, start=1):
+        expect = () if item["expect"] == "none" else tuple(item["expect"])
+        cases.append(Case(i, str(item["q"]), item["lang"], expect, item.get("kind", "plain")))
+    return cases
+
+
+@dataclass
+class Figures:
+    answerable: int = 0
+    unanswerable: int = 0
+    top1: int = 0
+    top3: int = 0
+    none_handled: int = 0
+    wrong_confident: int = 0
+    confident_right: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.answerable + self.unanswerable
+
+    def row(self, name: str) -> list[str]:
+        def pct(n: int, d: int) -> str:
+            return f"{100 * n / d:.1f}%" if d else "—"
+
+        return [name, str(self.total), pct(self.top1, self.answerable), pct(self.top3, self.answerable),
+                pct(self.none_handled, self.unanswerable), pct(self.wrong_confident, self.total),
+                pct(self.confident_right, self.answerable)]
+
+    def share(self, what: str) -> float:
+        value = getattr(self, what)
+        base = {"top1": self.answerable, "top3": self.answerable, "confident_right": self.answerable,
+                "none_handled": self.unanswerable, "wrong_confident": self.total}[what]
+        return value / base if base else 0.0
+
+
+HEADERS = ["part", "questions", "top-1", "top-3", "none handled", "wrong confident", "opened at once"]
+
+
+def judge(case: Case, band: str, shown: list[str], figures: Figures) -> bool:
+    """Adds one case to ``figures``; True if it was handled right (right topic first, or honest none)."""
+    if case.expect:
+        figures.answerable += 1
+        right1 = bool(shown) and shown[0] in case.expect
+        figures.top1 += right1
+        figures.top3 += any(s in case.expect for s in shown[:3])
+        if band == CONFIDENT:
+            figures.wrong_confident += not right1
+            figures.confident_right += right1
+        return right1
+    figures.unanswerable += 1
+    figures.none_handled += band == NONE
+    figures.wrong_confident += band == CONFIDENT
+    return band == NONE
+
+
+NEAR_COPY = 80  # rapidfuzz ratio from which an evaluation question counts as a near-copy of an alternative question
+
+
+def near_copies(cases: list[Case], documents: list[Document]) -> set[int]:
+    """Numbers of the questions that are (almost) word for word one of the topics' alternative questions: the same
+    people wrote both, and a short question ("хабеас корпус") is bound to coincide. Reported apart, to be fair."""
+    from rapidfuzz import fuzz
+
+    from bot.search.text import normalise
+
+    written = [normalise(q) for d in documents for (_, name), text in d.fields.items() if name == "questions"
+               for q in text.split("\n")]
+    return {c.number for c in cases if any(fuzz.ratio(normalise(c.query), q) >= NEAR_COPY for q in written)}
+
+
+def parts(cases: list[Case], copies: set[int] | None = None) -> dict[str, list[Case]]:
+    out = {
+        "all": cases,
+        "training (3/4)": [c for c in cases if not c.held_out],
+        "held-out (1/4)": [c for c in cases if c.held_out],
+        "Russian": [c for c in cases if c.lang == "ru"],
+        "English": [c for c in cases if c.lang == "en"],
+    }
+    if copies is not None:
+        out["not a near-copy"] = [c for c in cases if c.number not in copies]
+        out["held-out, not a near-copy"] = [c for c in cases if c.held_out and c.number not in copies]
+    return out
+
+
+def evaluate(engine: Engine, cases: list[Case], copies: set[int] | None = None
+             ) -> tuple[dict[str, Figures], list[tuple[Case, Result]]]:
+    results = [(case, engine.search(case.query, case.lang)) for case in cases]
+    by_number = {case.number: result for case, result in results}
+    figures = {}
+    for name, members in parts(cases, copies).items():
+        f = Figures()
+        for case in members:
+            result = by_number[case.number]
+            judge(case, result.band, [h.slug for h in result.hits], f)
+        figures[name] = f
+    return figures, results
+
+
+# --- The old search, for the baseline ---------------------------------------------------------------------
+def baseline(documents: list[Document], cases: list[Case]) -> dict[str, Figures]:
+    from bot.knowledge.service import _stems
+
+    prepared = {loc: [(d.slug, _stems(d.fields.get((loc, "title"), "")), _stems(d.fields.get((loc, "body"), "")))
+                      for d in documents] for loc in ("ru", "en")}
+    figures = {}
+    shown_by_case = {}
+    for case in cases:
+        wanted = _stems(case.query[:500])
+        scored = []
+        for slug, title, body in prepared[case.lang]:
+            score = 3 * len(wanted & title) + len(wanted & body)
+            if score:
+                scored.append((-score, slug))
+        shown_by_case[case.number] = [slug for _, slug in sorted(scored)[:5]]
+    for name, members in parts(cases).items():
+        f = Figures()
+        for case in members:
+            shown = shown_by_case[case.number]
+            judge(case, "list" if shown else NONE, shown, f)
+        figures[name] = f
+    return figures
+
+
+# --- A 10× larger knowledge base ------------------------------------------------------------------------------
+def synthetic_documents(documents: list[Document], factor: int, seed: int = 7) -> list[Document]:
+    """The real documents plus (factor − 1)× as many made of the real texts' sentences, shuffled across topics."""
+    rng = random.Random(seed)
+    sentences = {key: [] for key in ("ru", "en")}
+    titles = {key: [] for key in ("ru", "en")}
+    questions = {key: [] for key in ("ru", "en")}
+    for d in documents:
+        for (loc, name), text in d.fields.items():
+            if name == "body":
+                sentences[loc] += [s for s in text.replace("\n", " ").split(". ") if s.strip()]
+            elif name == "title":
+                titles[loc].append(text)
+            else:
+                questions[loc] += text.split("\n")
+    out = list(documents)
+    for n in range((factor - 1) * len(documents)):
+        texts, alt = {}, {}
+        for loc in ("ru", "en"):
+            title = " ".join(rng.sample(rng.choice(titles[loc]).split(), k=1) + rng.choice(titles[loc]).split()[:3])
+            body = ". ".join(rng.sample(sentences[loc], k=rng.randint(8, 16)))
+            texts[loc] = (title, body)
+            alt[loc] = rng.sample(questions[loc], k=6)
+        out.append(make_document(f"synthetic-{n}", texts, alt))
+    return out
+
+
+def clear_word_caches(engine: Engine) -> None:
+    """Forget every word seen so far: the next query pays for its dictionary look-ups and typo matching."""
+    from bot.search import analyzer, query, text
+
+    for cached in (analyzer.ru_lemma, analyzer.ru_lemmas, analyzer.ru_known, analyzer.en_stem, analyzer.translit_term,
+                   analyzer.ru_common_word, text.latin_to_cyrillic, text.cyrillic_to_latin, query._readings_of_word):
+        cached.cache_clear()
+    engine.analyzer._fuzzy_cache.clear()
+
+
+def latency(engine: Engine, cases: list[Case], *, first_sight: bool = False, rounds: int = 3) -> dict[str, float]:
+    """Per-query wall and CPU time in ms. Warm: after one pass over the set (words seen before are cached, as in a
+    running bot). First sight: every word cache cleared before each query."""
+    for case in cases:
+        engine.search(case.query, case.lang)
+    wall, cpu = [], []
+    for _ in range(1 if first_sight else rounds):
+        for case in cases:
+            if first_sight:
+                clear_word_caches(engine)
+            w, c = time.perf_counter(), time.process_time()
+            engine.search(case.query, case.lang)
+            cpu.append((time.process_time() - c) * 1000)
+            wall.append((time.perf_counter() - w) * 1000)
+    return {"p50": percentile(wall, 50), "p95": percentile(wall, 95), "cpu p50": percentile(cpu, 50),
+            "cpu p95": percentile(cpu, 95)}
+
+
+# --- Tuning (training part only) ------------------------------------------------------------------------------
+GRID = {"title": (2.0, 3.0, 4.0), "questions": (1.5, 2.5, 3.5), "other_language": (0.5, 0.7, 0.9),
+        "k1": (0.9, 1.2, 1.6), "b": (0.3, 0.6, 0.8), "body_df": (0.15, 0.3, 0.6, 1.0), "unit": (0.5, 1.0, 1.5)}
+OPEN = Bands(confident=0.0, unsure=0.0, margin=0.0)
+
+
+def _ranking_score(documents: list[Document], params: Params, cases: list[Case]) -> tuple[int, int]:
+    engine = Engine(documents, params=params, bands=OPEN)
+    top1 = top3 = 0
+    for case in cases:
+        hits = [h.slug for h in engine.search(case.query, case.lang).hits]
+        top1 += bool(hits) and hits[0] in case.expect
+        top3 += any(h in case.expect for h in hits[:3])
+    return top1, top3
+
+
+def fit_logistic(samples: list[tuple[dict[str, float], float]], l2: float = 0.01, steps: int = 4000,
+                 rate: float = 0.5) -> dict[str, float]:
+    """Plain gradient descent on the log-loss with a little L2; a few features, a couple of hundred samples.
+    The label is "the knowledge base answers this question"; the confident band adds a lead over the runner-up."""
+    names = list(samples[0][0])
+    weights = dict.fromkeys(["bias", *names], 0.0)
+    n = len(samples)
+    for _ in range(steps):
+        grad = dict.fromkeys(weights, 0.0)
+        for x, y in samples:
+            z = weights["bias"] + sum(weights[k] * x[k] for k in names)
+            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+            grad["bias"] += p - y
+            for k in names:
+                grad[k] += (p - y) * x[k]
+        for k in weights:
+            weights[k] -= rate * (grad[k] / n + (l2 * weights[k] if k != "bias" else 0.0))
+    return weights
+
+
+def tune(documents: list[Document], cases: list[Case]) -> None:
+    """Coordinate descent over the ranking parameters, then the band thresholds — on the training part only."""
+    training = [c for c in cases if not c.held_out]
+    answerable = [c for c in training if c.expect]
+    params = Params()
+    best = _ranking_score(documents, params, answerable)
+    print(f"start {params}: top-1 {best[0]}/{len(answerable)} top-3 {best[1]}")
+    for _ in range(2):
+        for name, values in GRID.items():
+            for value in values:
+                trial = replace(params, **{name: value})
+                if trial == params:
+                    continue
+                score = _ranking_score(documents, trial, answerable)
+                if (score[0] + score[1] / 2) > (best[0] + best[1] / 2):
+                    params, best = trial, score
+                    print(f"  {name}={value}: top-1 {score[0]} top-3 {score[1]}")
+    print(f"\nranking on training: {params} top-1 {best[0]}/{len(answerable)} top-3 {best[1]}")
+
+    model = dict(MODEL)
+    for _ in range(2):  # the model also picks which reading of a query wins: fit, then fit again
+        engine = Engine(documents, params=params, bands=OPEN, model=model)
+        samples = []
+        for case in training:
+            r = engine.search(case.query, case.lang)
+            samples.append((model_inputs(r.features), 1.0 if case.expect else 0.0))
+        model = fit_logistic(samples)
+    print("\nconfidence model (training): " + ", ".join(f'"{k}": {v:.1f}' for k, v in model.items()))
+    engine = Engine(documents, params=params, bands=OPEN, model=model)
+    rows = []
+    for case in training:
+        r = engine.search(case.query, case.lang)
+        right = bool(r.hits) and r.hits[0].slug in case.expect
+        rows.append((r.confidence, r.features.get("margin", 0.0), bool(case.expect), right,
+                     r.features.get("evidence", 0.0)))
+    print("\nconfidence of training questions:")
+    for label, pick in (("answerable, right first", lambda x: x[2] and x[3]),
+                        ("answerable, wrong first", lambda x: x[2] and not x[3]), ("no answer", lambda x: not x[2])):
+        values = sorted(x[0] for x in rows if pick(x))
+        if values:
+            print(f"  {label:24}: n={len(values):3} min {values[0]:.2f} p10 {percentile(values, 10):.2f} "
+                  f"median {statistics.median(values):.2f} p90 {percentile(values, 90):.2f} max {values[-1]:.2f}")
+    n_none = sum(1 for x in rows if not x[2])
+    choices = []
+    for unsure in [x / 100 for x in range(30, 80, 2)]:
+        for confident in [x / 100 for x in range(40, 100, 2)]:
+            for margin in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
+                for evidence in (0.0, 1.5, 2.0, 2.5, 3.0):
+                    if confident < unsure:
+                        continue
+                    none_ok = sum(1 for c, _, a, _, _ in rows if not a and c < unsure)
+                    lost = sum(1 for c, _, a, _, _ in rows if a and c < unsure)
+                    sure = [x for x in rows if x[0] >= confident and x[1] >= margin and x[4] >= evidence]
+                    wrong = sum(1 for x in sure if not x[3])
+                    opened = sum(1 for x in sure if x[2] and x[3])
+                    if wrong / len(rows) > 0.025 or none_ok / n_none < 0.9:
+                        continue
+                    choices.append(((-lost, none_ok, opened, -wrong), unsure, confident, margin, evidence, none_ok,
+                                    lost, wrong, opened))
+    choices.sort(reverse=True)
+    print(f"\nband thresholds (training; {n_none} without an answer): wrong confident ≤ 2.5%, none handled ≥ 90%")
+    for choice in choices[:8]:
+        print("  unsure ≥ {1:.2f}, confident ≥ {2:.2f}, margin ≥ {3:.2f}, evidence ≥ {4:.1f}: none handled {5}, "
+              "answerable lost {6}, wrong confident {7}, opened at once {8}".format(*choice))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__.split("\n")[0])
+    ap.add_argument("--tune", action="store_true", help="grid-search the ranking and the bands on the training part")
+    ap.add_argument("--show-misses", action="store_true", help="print the training questions handled wrong")
+    ap.add_argument("--factor", type=int, default=10, help="size of the synthetic knowledge base (× real)")
+    args = ap.parse_args()
+    cases = load_cases()
+    start = time.perf_counter()
+    documents = pack_documents()
+    if args.tune:
+        tune(documents, cases)
+        return
+    engine = Engine(documents)
+    build_ms = (time.perf_counter() - start) * 1000
+    copies = near_copies(cases, documents)
+    figures, results = evaluate(engine, cases, copies)
+    old = baseline(documents, cases)
+    n_none = sum(1 for c in cases if not c.expect)
+    print(f"Labelled set: {len(cases)} questions ({sum(c.lang == 'ru' for c in cases)} Russian, "
+          f"{sum(c.lang == 'en' for c in cases)} English), {n_none} with no answer in the knowledge base; "
+          f"{len(documents)} answers in the knowledge base; {len(copies)} questions are near-copies (ratio ≥ "
+          f"{NEAR_COPY}) of an alternative question and are also left out in the last two rows.")
+    print_table("Search (this branch)", HEADERS, [f.row(name) for name, f in figures.items()])
+    print_table("Baseline: the old prefix search", HEADERS, [f.row(name) for name, f in old.items()])
+    kinds = sorted({c.kind for c in cases})
+    rows = []
+    for kind in kinds:
+        f = Figures()
+        for case, result in results:
+            if case.kind == kind:
+                judge(case, result.band, [h.slug for h in result.hits], f)
+        rows.append(f.row(kind))
+    print_table("By kind of question (all)", HEADERS, rows)
+    if args.show_misses:
+        print("\nTraining questions handled wrong (held-out ones are not shown):")
+        for case, result in results:
+            if case.held_out:
+                continue
+            shown = [h.slug for h in result.hits]
+            ok = (bool(shown) and shown[0] in case.expect) if case.expect else result.band == NONE
+            bad_conf = result.band == CONFIDENT and not (shown and shown[0] in case.expect)
+            if not ok or bad_conf:
+                print(f"  #{case.number} [{case.lang}/{case.kind}] {case.query[:70]!r} → {result.band} "
+                      f"{shown[:3]} conf {result.confidence:.2f} margin {result.features.get('margin', 0):.2f}"
+                      f" expect {list(case.expect) or 'none'}")
+    speed = []
+    big_docs = synthetic_documents(documents, args.factor)
+    start = time.perf_counter()
+    big = Engine(big_docs)
+    big_build = (time.perf_counter() - start) * 1000
+    for label, eng, _n, build in ((f"real ({len(documents)} answers)", engine, len(documents), build_ms),
+                                 (f"synthetic {args.factor}× ({len(big_docs)} answers)", big, len(big_docs),
+                                  big_build)):
+        for sight in (False, True):
+            t = latency(eng, cases, first_sight=sight)
+            speed.append([label, "first sight" if sight else "warm", fmt(build, 0), fmt(t["p50"], 2),
+                          fmt(t["p95"], 2), fmt(t["cpu p50"], 2), fmt(t["cpu p95"], 2)])
+    print_table("Latency per query, lexical path (ms; wall and this process's CPU)",
+                ["knowledge base", "word caches", "index build", "p50", "p95", "CPU p50", "CPU p95"], speed)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nmachine: {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
+          f"load average {load:.1f} (wall times grow with other people's load; CPU times much less)")
+    print(f"\n{command_line('bench.search')}")
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["Case", "Figures", "evaluate", "load_cases", "replace"]

@@ -1,0 +1,190 @@
+"""The search engine: documents in, ranked topics and a band (confident / unsure / none) out. No I/O.
+
+Bands come from one *confidence* figure per query (see ``confidence``) and two thresholds chosen from the score
+distribution of the labelled set (tests/search_eval.yaml, training part only; bench.search prints both parts):
+- **confident**: the answer opens at once;
+- **unsure**: a few topics to choose from;
+- **none**: an honest "no reviewed answer".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from bot.search.analyzer import Synonyms, load_synonym_groups, ru_noun_like
+from bot.search.index import Document, Index, Params
+from bot.search.query import QueryAnalyzer, Reading
+from bot.search.text import script, strip_html
+
+CONFIDENT, UNSURE, NONE = "confident", "unsure", "none"
+UNKNOWN_NOUN, UNKNOWN_OTHER, UNKNOWN_LATIN = 0.8, 0.4, 0.6
+
+
+@dataclass(frozen=True)
+class Bands:
+    confident: float = 0.64
+    unsure: float = 0.56
+    # A confident answer also needs this lead over the runner-up (share of the top score), and this much
+    # evidence (summed rarity of the matched words): one common word ("суд", "phone") never opens an answer.
+    margin: float = 0.15
+    evidence: float = 2.0
+
+
+# A logistic model of "the first topic shown is a right one", over a few features of the ranking (see
+# ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
+MODEL = {"bias": -2.7, "covered": 0.4, "unit": 1.7, "known_share": 2.1, "margin": 0.6, "evidence": 1.2,
+         "positions": 0.2, "intent": 1.9, "missing": -1.1}
+
+
+def model_inputs(features: dict[str, float]) -> dict[str, float]:
+    return {"covered": features["covered"], "unit": features["unit"], "known_share": features["known_share"],
+            "margin": features["margin"], "evidence": min(1.0, features["evidence"] / 10),
+            "positions": min(1.0, features["positions"] / 10), "intent": features["intent"],
+            "missing": features["missing"]}
+
+
+def confidence(features: dict[str, float], model: dict[str, float] = MODEL) -> float:
+    z = model["bias"] + sum(model[k] * v for k, v in model_inputs(features).items())
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    score: float
+
+
+@dataclass
+class Result:
+    band: str
+    hits: list[Hit]
+    confidence: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
+    # For /gaps, "none" results only: lemmas of the question's common words and synonym concepts (no names).
+    unmatched: list[str] = field(default_factory=list)
+
+    @property
+    def top(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
+
+
+def snippet(body_html: str, limit: int = 110) -> str:
+    """The body's first sentence as one plain line, cut at a word with "…" if long."""
+    text = " ".join(strip_html(body_html).split())
+    first = _SENTENCE_END.split(text, maxsplit=1)[0]
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:—- ")
+    return cut + "…"
+
+
+def make_document(slug: str, texts: dict[str, tuple[str, str]], questions: dict[str, list[str]]) -> Document:
+    """``texts``: locale → (title, body HTML); ``questions``: locale → alternative questions."""
+    fields: dict[tuple[str, str], str] = {}
+    titles, snippets = {}, {}
+    for locale, (title, body) in texts.items():
+        fields[(locale, "title")] = title
+        fields[(locale, "body")] = strip_html(body)
+        titles[locale] = title
+        snippets[locale] = snippet(body)
+    for locale, items in questions.items():
+        if items:
+            fields[(locale, "questions")] = "\n".join(items)
+    return Document(slug, titles, fields, snippets)
+
+
+class Engine:
+    """Built once per content version; thread-safe for reading."""
+
+    def __init__(self, documents: list[Document], extra_synonyms: list[list[str]] | None = None,
+                 params: Params | None = None, bands: Bands | None = None,
+                 model: dict[str, float] | None = None) -> None:
+        params, bands = params or Params(), bands or Bands()
+        self.model = model or MODEL
+        groups = load_synonym_groups() + list(extra_synonyms or [])
+        self.synonyms = Synonyms.from_groups(groups)
+        self.index = Index(documents, self.synonyms, params)
+        self.analyzer = QueryAnalyzer(self.index)
+        self.bands = bands
+        self.by_slug = {d.slug: d for d in documents}
+
+    def search(self, query: str, locale: str, limit: int = 5) -> Result:
+        best = None
+        for reading in self.analyzer.readings(query):
+            ranked, features = self._rank(reading, locale)
+            features["confidence"] *= reading.weight
+            if best is None or features["confidence"] > best[0]:
+                best = (features["confidence"], reading, ranked, features)
+        assert best is not None
+        _, reading, ranked, features = best
+        hits = [Hit(self.index.documents[d].slug, s) for d, s in ranked[:limit]]
+        confidence = features["confidence"]
+        if not hits or confidence < self.bands.unsure:
+            band = NONE
+        elif (confidence >= self.bands.confident and features["margin"] >= self.bands.margin
+              and features["evidence"] >= self.bands.evidence):
+            band = CONFIDENT
+        else:
+            band = UNSURE
+        unmatched = [p.lemma for p in reading.positions if p.countable] if band == NONE else []
+        return Result(band, hits if band != NONE else [], confidence, features, unmatched)
+
+    def _rank(self, reading: Reading, locale: str) -> tuple[list[tuple[int, float]], dict[str, float]]:
+        index, params = self.index, self.index.params
+        positions = reading.positions
+        unknown = [p for p in positions if not p.known]
+        unknown_weight = sum(self._unknown_weight(p.word) for p in unknown)
+        scores = index.score([p.candidates for p in positions], locale, unknown_weight)
+        ceiling = scores.ceiling
+        combined = {}
+        for doc in set(scores.bm25) | set(scores.units):
+            share = scores.bm25.get(doc, 0.0) / ceiling if ceiling else 0.0
+            combined[doc] = share + params.unit * scores.units.get(doc, 0.0)
+        ranked = sorted(combined.items(), key=lambda kv: (-kv[1], index.documents[kv[0]].slug))
+        top = ranked[0][0] if ranked else None
+        s1 = ranked[0][1] if ranked else 0.0
+        s2 = ranked[1][1] if len(ranked) > 1 else 0.0
+        known = scores.known_weight
+        features = {
+            "covered": scores.bm25.get(top, 0.0) / ceiling if ceiling and top is not None else 0.0,
+            "unit": scores.units.get(top, 0.0) if top is not None else 0.0,
+            "known_share": known / (known + unknown_weight) if known else 0.0,
+            "margin": (s1 - s2) / s1 if s1 else 0.0,
+            "positions": float(len(positions)),
+            "unknown": float(len(unknown)),
+            # How much evidence the top topic has: the summed rarity of the query words it contains. One common
+            # word ("дела", "court") is not enough to open an answer, however well it matches.
+            "evidence": scores.matched.get(top, 0.0) if top is not None else 0.0,
+            # Share of the whole query (unknown words included) found in the top topic's titles and questions.
+            "intent": scores.intent.get(top, 0.0) / scores.query_weight if scores.query_weight else 0.0,
+            # The rarest query word the top topic does not contain (unknown words count as very rare).
+            "missing": max([w for w, docs in zip(scores.position_weights, scores.position_docs, strict=True)
+                            if top not in docs] + [self._unknown_weight(p.word) for p in unknown] + [0.0])
+                       / index.max_idf,
+        }
+        features["confidence"] = confidence(features, self.model)
+        return ranked, features
+
+    def _unknown_weight(self, word: str) -> float:
+        """A word no topic contains means the question may be about something else: a noun (or a word the
+        dictionary does not know) weighs like a rare term, other words half that."""
+        kind = script(word)
+        if kind == "cyr":
+            return self.index.max_idf * (UNKNOWN_NOUN if ru_noun_like(word) else UNKNOWN_OTHER)
+        if kind in ("lat", "mixed") and len(word) >= 2:
+            return self.index.max_idf * UNKNOWN_LATIN
+        return 0.0
+
+
+def pack_documents(directory=None) -> list[Document]:
+    """The answers of the content pack as search documents (benchmarks and tests; the bot reads the database)."""
+    from bot.knowledge.pack import PACK_DIR, read_pack
+
+    topics = read_pack(directory or PACK_DIR)
+    return [make_document(t.slug, {loc: (x.title, x.body) for loc, x in t.texts.items()}, t.questions)
+            for t in topics if t.kind == "answer" and not t.hidden]

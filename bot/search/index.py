@@ -1,0 +1,226 @@
+"""The search index: BM25F over lemmas and concepts, plus the best-matching single question of each topic.
+
+Each topic is one document with up to six fields: title, questions and body in Russian and in English. For a
+query in language L, fields in L count fully and fields in the other language at ``other_language`` of their
+weight: the user's own language is searched first, and a Russian speaker who types English words still finds
+the topic (and is shown its Russian text).
+
+A query is a list of *positions* (one per meaningful word or recognised phrase); each position has candidate
+terms with weights (the exact lemma 1.0; a transliterated, re-typed or fuzzy reading less). Two scores per topic:
+
+- **BM25F**: per position, the best candidate's ``weight × idf × saturated field-weighted term frequency``,
+  summed; divided by what the query could score at most, it is the share of the query the topic explains.
+- **question match**: the topic's title and each of its alternative questions is a *unit*; a unit's match is
+  (matched weight)² / (query weight × unit weight) — high only when the query and one way of asking the
+  topic's question say mostly the same thing. Words no topic contains add to the query weight, so a question
+  about something else scores low even when one of its words is common in the texts.
+
+Term rarity (idf) is counted mostly over titles and questions: a word every answer body uses ("юрист": every text
+says "ask a lawyer") still tells topics apart when only a few topics are *about* it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bot.search.analyzer import Synonyms, document_terms, word_term
+from bot.search.text import latin_share, normalise, script, tokens
+
+LOCALES = ("ru", "en")
+FIELDS = ("title", "questions", "body")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Ranking parameters; bench.search prints the figures they give (see README, "Search")."""
+
+    title: float = 3.0
+    questions: float = 2.5
+    body: float = 1.0
+    other_language: float = 0.5
+    k1: float = 1.6
+    b: float = 0.6
+    body_df: float = 0.3  # a topic that has a word only in its body counts this much towards the word's rarity
+    unit: float = 1.5  # weight of the question match against the BM25F share when ranking
+
+
+@dataclass
+class Document:
+    slug: str
+    titles: dict[str, str]  # locale → title
+    fields: dict[tuple[str, str], str]  # (locale, field) → plain text; questions one per line
+    snippets: dict[str, str] = field(default_factory=dict)  # locale → one line of the body
+
+
+@dataclass(frozen=True)
+class Scores:
+    bm25: dict[int, float]  # document → BM25F score
+    units: dict[int, float]  # document → its best unit match (0..1)
+    ceiling: float  # per position the best BM25F value of any document, summed
+    matched: dict[int, float]  # document → summed weight × idf of the query words it contains
+    known_weight: float  # summed weight × idf of the query words the index knows
+    intent: dict[int, float]  # document → summed weight × idf of query words in its titles and questions
+    query_weight: float  # known_weight plus the weight of the words no topic contains
+    position_weights: list[float]  # per position: its weight × idf
+    position_docs: list[dict[int, float]]  # per position: document → the weight × idf it matched there
+
+
+class Index:
+    """Immutable once built; a rebuild makes a new one and swaps it in."""
+
+    def __init__(self, documents: list[Document], synonyms: Synonyms, params: Params | None = None) -> None:
+        params = params or Params()
+        self.documents = documents
+        self.synonyms = synonyms
+        self.params = params
+        n = len(documents)
+        field_terms: list[dict[tuple[str, str], dict[str, int]]] = []
+        units: list[tuple[int, str, list[str]]] = []  # (doc, locale, terms)
+        lengths: dict[tuple[str, str], list[int]] = defaultdict(list)
+        raw_terms: dict[str, str] = {}  # every word's own term (and Snowball stem) → the index term
+        for i, doc in enumerate(documents):
+            per_field: dict[tuple[str, str], dict[str, int]] = {}
+            for (locale, name), text in doc.fields.items():
+                counts: dict[str, int] = defaultdict(int)
+                for line in text.split("\n"):
+                    # A Russian question typed in Latin letters ("zalog iz detenshena") is read as Russian.
+                    translit = name == "questions" and locale == "ru" and latin_share(normalise(line)) > 0.5
+                    terms = document_terms(line, synonyms, translit=translit)
+                    for term in terms:
+                        counts[term] += 1
+                    if name != "body" and terms:
+                        unit = document_terms(line, synonyms, translit=translit, phrases_replace=True)
+                        units.append((i, locale, list(dict.fromkeys(unit))))
+                for token in tokens(text):
+                    raw = word_term(token)
+                    raw_terms.setdefault(raw, synonyms.concept(raw))
+                    raw_terms.setdefault(token, synonyms.concept(raw))  # the form as written, for typos
+                per_field[(locale, name)] = counts
+                lengths[(locale, name)].append(sum(counts.values()))
+            field_terms.append(per_field)
+        average = {key: (sum(v) / len(v) if v else 1.0) or 1.0 for key, v in lengths.items()}
+        weights = {"title": params.title, "questions": params.questions, "body": params.body}
+
+        doc_freq: dict[str, float] = defaultdict(float)
+        for per_field in field_terms:
+            intent = {t for (_, name), counts in per_field.items() if name != "body" for t in counts}
+            for term in {t for counts in per_field.values() for t in counts}:
+                doc_freq[term] += 1.0 if term in intent else params.body_df
+        self.idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
+        # Plain rarity over whole texts, for how much of a question a topic explains: words of everyday language
+        # ("неделя", "второй") are in many bodies, so they weigh little there however rare they are in titles.
+        all_freq: dict[str, int] = defaultdict(int)
+        for per_field in field_terms:
+            for term in {t for counts in per_field.values() for t in counts}:
+                all_freq[term] += 1
+        self.general_idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in all_freq.items()}
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
+
+        # Per query language: term → [(doc, saturated tf)], the field weights of that language already applied.
+        self.postings: dict[str, dict[str, list[tuple[int, float]]]] = {}
+        for query_locale in LOCALES:
+            table: dict[str, list[tuple[int, float]]] = defaultdict(list)
+            for i, per_field in enumerate(field_terms):
+                combined: dict[str, float] = defaultdict(float)
+                for (locale, name), counts in per_field.items():
+                    length = sum(counts.values())
+                    norm = 1 - params.b + params.b * length / average[(locale, name)]
+                    weight = weights[name] * (1.0 if locale == query_locale else params.other_language)
+                    for term, tf in counts.items():
+                        combined[term] += weight * tf / norm
+                for term, tf in combined.items():
+                    table[term].append((i, (params.k1 + 1) * tf / (params.k1 + tf)))
+            self.postings[query_locale] = dict(table)
+
+        # The words each topic is *about*: its titles and questions, in both languages.
+        self.intent_terms = [{t for (_, name), counts in per_field.items() if name != "body" for t in counts}
+                             for per_field in field_terms]
+
+        # Units: term → [unit]; each unit's own weight (sum of its terms' idf).
+        self.unit_doc = [doc for doc, _, _ in units]
+        self.unit_locale = [locale for _, locale, _ in units]
+        self.unit_mass = [sum(self.general_idf[t] for t in terms) for _, _, terms in units]
+        unit_postings: dict[str, list[int]] = defaultdict(list)
+        for u, (_, _, terms) in enumerate(units):
+            for term in terms:
+                unit_postings[term].append(u)
+        self.unit_postings = dict(unit_postings)
+
+        # Vocabularies for typo matching and transliteration, by script: a word's own term → index term.
+        self.terms = set(self.idf)
+        known = {**dict(synonyms.words), **dict(synonyms.surface), **raw_terms}
+        self.vocab: dict[str, dict[str, str]] = {"cyr": {}, "lat": {}}
+        for raw, term in known.items():
+            if term in self.terms and script(raw) in self.vocab:
+                self.vocab[script(raw)][raw] = term
+        self.vocab_keys = {k: list(v) for k, v in self.vocab.items()}
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def weight(self, candidates: list[tuple[str, float]]) -> float:
+        """How much one position weighs in the question (its best candidate's weight × general idf)."""
+        return max((w * self.general_idf[t] for t, w in candidates if t in self.general_idf), default=0.0)
+
+    def score(self, positions: list[list[tuple[str, float]]], locale: str, unknown_weight: float = 0.0) -> Scores:
+        """BM25F per document, each document's best unit match, and how much rarity each document matched.
+
+        ``ceiling`` sums, per position, the best BM25F value any document reaches: a document that is the best
+        match for every word of the query scores the whole ceiling. ``unknown_weight``: the weight of the
+        query's words that no topic contains (they make every unit match smaller)."""
+        postings = self.postings.get(locale) or self.postings[LOCALES[0]]
+        other = self.params.other_language
+        bm25: dict[int, float] = defaultdict(float)
+        matched: dict[int, float] = defaultdict(float)
+        intent: dict[int, float] = defaultdict(float)
+        unit_matched: dict[int, float] = defaultdict(float)
+        ceiling = 0.0
+        query_weight = unknown_weight
+        weights: list[float] = []
+        per_position: list[dict[int, float]] = []
+        for candidates in positions:
+            best: dict[int, float] = {}
+            rarity: dict[int, float] = {}
+            best_unit: dict[int, float] = {}
+            for term, weight in candidates:
+                idf = self.idf.get(term)
+                if idf is None:
+                    continue
+                value = weight * idf
+                general = weight * self.general_idf[term]
+                for doc, sat in postings.get(term, ()):
+                    if value * sat > best.get(doc, 0.0):
+                        best[doc] = value * sat
+                        rarity[doc] = value
+                for u in self.unit_postings.get(term, ()):
+                    v = general if self.unit_locale[u] == locale else general * other
+                    if v > best_unit.get(u, 0.0):
+                        best_unit[u] = v
+            for doc, value in best.items():
+                bm25[doc] += value
+                matched[doc] += rarity[doc]
+            for u, value in best_unit.items():
+                unit_matched[u] += value
+                doc = self.unit_doc[u]
+            intent_best: dict[int, float] = {}
+            for u, value in best_unit.items():
+                doc = self.unit_doc[u]
+                if value > intent_best.get(doc, 0.0):
+                    intent_best[doc] = value
+            for doc, value in intent_best.items():
+                intent[doc] += value
+            ceiling += max(best.values(), default=0.0)
+            weight = self.weight(candidates)
+            query_weight += weight
+            weights.append(weight)
+            per_position.append(rarity)
+        units: dict[int, float] = {}
+        for u, value in unit_matched.items():
+            share = min(1.0, value * value / (query_weight * self.unit_mass[u])) if query_weight else 0.0
+            doc = self.unit_doc[u]
+            if share > units.get(doc, 0.0):
+                units[doc] = share
+        return Scores(dict(bm25), units, ceiling, dict(matched), query_weight - unknown_weight, dict(intent),
+                      query_weight, weights, per_position)
