@@ -112,7 +112,8 @@ class BotProcess:
         await eventually(probe, limit=limit, interval=0.1)
 
     def stderr(self) -> str:
-        self._log_file.flush()
+        if not self._log_file.closed:
+            self._log_file.flush()
         return self.log.read_text()
 
     def stop(self) -> int | None:
@@ -284,3 +285,19 @@ async def test_a_process_that_starts_takes_back_the_claims_of_a_dead_one_at_once
         assert [reminders_received(api, u) for u in ids] == [1] * 5
     finally:
         await stop_app(application)
+
+
+@pg_only
+async def test_a_standby_stops_cleanly_while_it_waits(api, database_url, tmp_path):
+    token = api.make_token(5153)
+    active = BotProcess(tmp_path, "a", api_url=api.url, token=token, database_url=database_url)
+    standby = None
+    try:
+        await active.wait_role("active")
+        standby = BotProcess(tmp_path, "b", api_url=api.url, token=token, database_url=database_url)
+        await standby.wait_role("standby")
+        assert standby.stop() == 0
+        assert "stopped while waiting as the standby" in standby.stderr()
+        await active.wait_role("active")  # untouched
+    finally:
+        assert active.stop() == 0
