@@ -54,7 +54,7 @@ def build_outbox(settings: Settings, database: Database, ops: Ops) -> Outbox:
     outbox = Outbox(database, token=settings.token, base_url=settings.bot_base_url, rate=settings.send_rate,
                     interval=settings.dispatch_interval, max_attempts=settings.max_attempts,
                     lease=timedelta(seconds=settings.lease_seconds), owner=ops.owner, request=ops.request(),
-                    on_run=ops.observe_outbox)
+                    on_batch=ops.observe_outbox)
     outbox.add_feed(ReminderFeed())
     outbox.add_feed(BroadcastFeed(settings.default_locale))
 

@@ -221,9 +221,10 @@ class Dispatcher:
 
     def __init__(self, database: Database, bot: Bot, feeds: Sequence[FeedBase], *, pacer: Pacer,
                  max_attempts: int, lease: timedelta = LEASE, late_after: timedelta = timedelta(seconds=60),
-                 owner: str = "") -> None:
+                 owner: str = "", on_batch: Callable[[str, DispatchStats], None] | None = None) -> None:
         self.database, self.bot, self.feeds, self.pacer = database, bot, list(feeds), pacer
         self.max_attempts, self.lease, self.late_after, self.owner = max_attempts, lease, late_after, owner
+        self.on_batch = on_batch
 
     async def run(self, *, now: datetime | None = None, max_run: float = MAX_RUN) -> dict[str, DispatchStats]:
         """Claim a second's worth of rows per feed at a time, and send them, until nothing is due (or ``max_run``
@@ -243,12 +244,15 @@ class Dispatcher:
     async def _batch(self, session: AsyncSession, feed: FeedBase, now: datetime | None, stats: DispatchStats) -> int:
         rows = await claim(session, feed.model, now or utcnow(), batch_size(self.pacer.rate, 1.0), self.lease,
                            self.owner)
-        stats.claimed += len(rows)
+        batch = DispatchStats(claimed=len(rows))
         for row in rows:
-            outcome = await self._deliver(session, feed, row, now, stats)
+            outcome = await self._deliver(session, feed, row, now, batch)
             await feed.settled(session, row, outcome)
         if rows:
             await feed.after_batch(session, self.bot, rows)
+            if self.on_batch is not None:
+                self.on_batch(feed.name, batch)
+        stats.add(batch)
         return len(rows)
 
     async def _deliver(self, session: AsyncSession, feed: FeedBase, row: Any, now: datetime | None,
@@ -318,11 +322,11 @@ class Outbox:
 
     def __init__(self, database: Database, *, token: str, base_url: str, rate: float, interval: float,
                  max_attempts: int, lease: timedelta = LEASE, owner: str = "", request: BaseRequest | None = None,
-                 on_run: Callable[[dict[str, DispatchStats]], None] | None = None) -> None:
+                 on_batch: Callable[[str, DispatchStats], None] | None = None) -> None:
         self.database, self.token, self.base_url = database, token, base_url
         # owner names this process in its claims; request is the Bot API transport (bot.ops counts the calls);
-        # on_run receives each run's figures per feed (bot.ops turns them into metrics).
-        self.owner, self.request, self.on_run = owner, request, on_run
+        # on_batch receives each claimed batch's figures, per feed (bot.ops turns them into metrics).
+        self.owner, self.request, self.on_batch = owner, request, on_batch
         self.interval, self.max_attempts, self.lease = interval, max_attempts, lease
         self.pacer = Pacer(rate)
         self.feeds: list[FeedBase] = []
@@ -342,7 +346,8 @@ class Outbox:
         assert bot is not None, "the outbox has not been started"
         late_after = timedelta(seconds=max(60.0, 3 * self.interval))
         return Dispatcher(self.database, bot, self.feeds, pacer=pacer or self.pacer, max_attempts=self.max_attempts,
-                          lease=self.lease, late_after=late_after, owner=self.owner)
+                          lease=self.lease, late_after=late_after, owner=self.owner,
+                          on_batch=self.on_batch)
 
     async def start(self, application: Application) -> None:
         self.bot = Bot(self.token, base_url=self.base_url, request=self.request)
@@ -370,8 +375,6 @@ class Outbox:
     async def run_once(self, *, now: datetime | None = None) -> dict[str, DispatchStats]:
         stats = await self.dispatcher().run(now=now)
         self.runs += 1
-        if self.on_run is not None:
-            self.on_run(stats)
         for every, task in self._periodic:
             if self.runs % every == 1 or every == 1:
                 async with self.database.session() as session:

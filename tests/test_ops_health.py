@@ -90,10 +90,13 @@ async def test_metrics_after_traffic_show_the_counters_and_name_nobody(ops_app, 
     await eventually(lambda: all(api.bot_messages(i) for i in ids), limit=20)
     await ops_app.ops.refresh_gauges()
 
-    response = await get(ops_app, "/metrics")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
-    body = response.text
-    got = samples(body)
+    async def scrape():  # the outbox counts a batch once it is settled, a moment after the last send
+        response = await get(ops_app, "/metrics")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+        got = samples(response.text)
+        sent = got.get(("navigator_outbox_messages_total", (("kind", "reminders"), ("outcome", "sent"))))
+        return (response.text, got) if sent == 3 else None
+    body, got = await eventually(scrape, limit=20, interval=0.1)
     assert got[("navigator_updates_total", (("kind", "message"),))] >= 4
     assert got[("navigator_updates_total", (("kind", "callback_query"),))] >= 1
     assert got[("navigator_update_seconds_count", (("kind", "message"),))] >= 4

@@ -82,12 +82,11 @@ class Ops:
         if self.metrics:
             self.metrics.observe_error(error)
 
-    def observe_outbox(self, stats: dict) -> None:
-        """Called after each outbox run with its figures per feed (``bot.outbox.DispatchStats``)."""
+    def observe_outbox(self, feed: str, stats) -> None:
+        """Called after each claimed outbox batch with its figures (``bot.outbox.DispatchStats``)."""
         if self.metrics:
-            for feed, s in stats.items():
-                for outcome in ("sent", "late", "failed", "blocked", "retried", "skipped"):
-                    self.metrics.observe_outbox(feed, outcome, getattr(s, outcome))
+            for outcome in ("sent", "late", "failed", "blocked", "retried", "skipped"):
+                self.metrics.observe_outbox(feed, outcome, getattr(stats, outcome))
 
     def add_refresher(self, refresh: Callable[[AsyncSession, Metrics], Awaitable[None]]) -> None:
         """A feature's own gauges, recomputed with the others every few seconds while metrics are on (e.g. the
