@@ -95,6 +95,7 @@ def build_application(settings: Settings, database: Database | None = None) -> N
     application.ops = ops
     application.outbox = build_outbox(settings, database, ops)
     application.search = Search()
+    application.search.on_result = ops.observe_search
     processor.on_flood = flood_notice(application.bot, database, settings.default_locale)
     handlers.register_all(application)
     return application

@@ -107,6 +107,7 @@ async def test_metrics_after_traffic_show_the_counters_and_name_nobody(ops_app, 
     assert got[("navigator_outbox_messages_total", (("kind", "reminders"), ("outcome", "sent")))] == 3
     assert got[("navigator_outbox_due", (("kind", "reminders"),))] == 0
     assert got[("navigator_users_with_reminders", ())] == 3
+    assert sum(v for (name, _), v in got.items() if name == "navigator_search_answers_total") >= 1
     assert got[("navigator_ready", ())] == 1 and got[("navigator_active", ())] == 1
     assert 0 <= got[("navigator_last_poll_age_seconds", ())] < 60
 

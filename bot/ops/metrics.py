@@ -54,7 +54,7 @@ class Metrics:
                                           "People with at least one active reminder subscription", registry=r)
         # Fed by the search and help-desk features (``app.ops.metrics``; gauges through ``Ops.add_refresher``).
         self.search_answers = Counter("navigator_search_answers",
-                                      "Free-text questions, by the band of the best match (e.g. sure, maybe, none)",
+                                      "Free-text questions, by the band of the answer (confident, unsure, none)",
                                       ["band"], registry=r)
         self.desk_open_tickets = Gauge("navigator_desk_open_tickets", "Help-desk tickets not yet answered",
                                        registry=r)

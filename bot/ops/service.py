@@ -82,6 +82,11 @@ class Ops:
         if self.metrics:
             self.metrics.observe_error(error)
 
+    def observe_search(self, band: str) -> None:
+        """Called with the band of each free-text search (confident, unsure, none)."""
+        if self.metrics:
+            self.metrics.search_answers.labels(band).inc()
+
     def observe_outbox(self, feed: str, stats) -> None:
         """Called after each claimed outbox batch with its figures (``bot.outbox.DispatchStats``)."""
         if self.metrics:
