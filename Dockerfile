@@ -19,4 +19,9 @@ RUN pip install --no-deps -e . \
 USER navigator
 VOLUME ["/app/data"]
 ENV DATABASE_URL=sqlite+aiosqlite:////app/data/navigator.db
+# /healthz, /readyz and /metrics (README, "Operations"). Inside the container only by default; to let Prometheus
+# scrape it, set OPS_LISTEN=0.0.0.0:9090 and publish the port on a private network only.
+ENV OPS_LISTEN=127.0.0.1:9090
+EXPOSE 9090
+HEALTHCHECK --interval=30s --timeout=6s --start-period=60s --retries=3 CMD ["python", "-m", "bot.ops.probe", "healthz"]
 CMD ["python", "-m", "bot", "run"]

@@ -100,6 +100,37 @@ def cmd_try(args: argparse.Namespace) -> int:
     return asyncio.run(run_terminal(settings, language_code=args.lang))
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.ops.backup import BackupError, backup
+
+    settings = _settings(require_token=False)
+    try:
+        result = backup(settings.database_url, Path(args.directory), args.keep)
+    except BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written: {result.path} ({result.size / 1e6:.1f} MB, checked); "
+          f"{len(result.removed)} older backup(s) removed, keeping the newest {args.keep}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.ops.backup import BackupError, restore
+
+    settings = _settings(require_token=False)
+    try:
+        revision = restore(settings.database_url, Path(args.file), args.force)
+    except BackupError as exc:
+        print(f"restore refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {args.file} (migration revision {revision}); `python -m bot run` applies newer migrations")
+    return 0
+
+
 def cmd_content(args: argparse.Namespace) -> int:
     from bot.knowledge import cli
 
@@ -116,6 +147,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="check configuration, database, translations, content and reminders")
     try_p = sub.add_parser("try", help="chat with the bot in this terminal, offline, on a local Bot API")
     try_p.add_argument("--lang", default="ru", help="the Telegram language_code of the pretend user")
+    backup = sub.add_parser("backup", help="back up the database into DIR (checked, atomic, keeping the newest N)")
+    backup.add_argument("directory")
+    backup.add_argument("--keep", type=int, default=14, help="how many backups to keep in DIR (default 14)")
+    restore = sub.add_parser("restore", help="restore a backup into the database at DATABASE_URL")
+    restore.add_argument("file")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds data")
     content = sub.add_parser("content", help="the knowledge base content pack")
     csub = content.add_subparsers(dest="content_command", required=True)
     csub.add_parser("check", help="validate the pack without touching the database")
@@ -127,7 +164,8 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "check": cmd_check, "try": cmd_try, "content": cmd_content}
+COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "check": cmd_check, "try": cmd_try, "content": cmd_content,
+            "backup": cmd_backup, "restore": cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,6 +59,13 @@ class Settings:
     helpdesk_chat_id: int | None = None
     helpdesk_remind_hours: int = 12  # an unanswered ticket is bumped in the group after this long
     helpdesk_retention_days: int = 30  # ticket texts and topics are deleted this long after closing
+    # Operations (bot/ops): the health/metrics endpoint (None: off), the standby takeover bound, how long the
+    # next getUpdates waits for the previous batch to be handled (0: confirm at once, as stock PTB does), and how
+    # old the last answered getUpdates may be before /readyz fails.
+    ops_listen: tuple[str, int] | None = None
+    standby_takeover_s: float = 10.0
+    confirm_wait_s: float = 2.0
+    poll_window_s: float = 60.0
 
     @property
     def bot_base_url(self) -> str:
@@ -100,6 +107,18 @@ def _float(env: dict[str, str], name: str, default: float, lo: float, hi: float)
     if not lo <= value <= hi:
         raise ConfigError(name, f"must be between {lo:g} and {hi:g}")
     return value
+
+
+def _host_port(env: dict[str, str], name: str, default: str) -> tuple[str, int] | None:
+    """``host:port``; an empty value (set but blank) turns the feature off."""
+    raw = env.get(name)
+    if raw is not None and not raw.strip():
+        return None
+    host, sep, port = (raw.strip() if raw is not None else default).rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(name, "must be host:port, for example 127.0.0.1:9090 (or empty for off)")
+    return host, int(port)
 
 
 def load_environment(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
@@ -148,6 +167,8 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
             raise ConfigError("WEBHOOK_LISTEN", "must be host:port with a port 1-65535, for example 127.0.0.1:8443")
         webhook_host, webhook_port = host.strip("[]"), port
 
+    ops_listen = _host_port(env, "OPS_LISTEN", "127.0.0.1:9090")
+
     admin_ids: set[int] = set()
     for part in (_env(env, "ADMIN_IDS") or "").replace(";", ",").split(","):
         part = part.strip()
@@ -194,4 +215,8 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
         helpdesk_chat_id=helpdesk_chat_id,
         helpdesk_remind_hours=_int(env, "HELPDESK_REMIND_HOURS", 12, 1, 168),
         helpdesk_retention_days=_int(env, "HELPDESK_RETENTION_DAYS", 30, 1, 3650),
+        ops_listen=ops_listen,
+        standby_takeover_s=_float(env, "STANDBY_TAKEOVER_S", 10.0, 1.0, 600.0),
+        confirm_wait_s=_float(env, "UPDATE_CONFIRM_WAIT_S", 2.0, 0.0, 600.0),
+        poll_window_s=_float(env, "OPS_POLL_WINDOW_S", 60.0, 1.0, 3600.0),
     )

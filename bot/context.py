@@ -13,6 +13,7 @@ it is built (``bot.app.build_application``); handlers reach them as ``context.se
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from bot.persistence import DatabasePersistence
 
 if TYPE_CHECKING:
     from bot.helpdesk.desk import Desk
+    from bot.ops import Ops
     from bot.outbox import Outbox
     from bot.search.service import Search
 
@@ -58,6 +60,7 @@ class NavigatorApplication(Application):
     outbox: Outbox
     search: Search
     desk: Desk | None = None  # the volunteers' help desk; None when HELPDESK_CHAT_ID is not set
+    ops: Ops  # health, metrics, standby (bot/ops)
     #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
     updates_done: int = 0
     #: The wall clock forms read "today" from; tests set a fixed one to try calendar edges (29 February).
@@ -69,12 +72,18 @@ class NavigatorApplication(Application):
             await self.persistence.commit()  # the step and the draft together
 
     async def process_update(self, update: object) -> None:
+        started = time.perf_counter()
         try:
             await self._process_update(update)
             if self.persistence is not None:  # an open form is saved before the next update: a restart keeps it
                 await self.update_persistence()
         finally:
             self.updates_done += 1
+            self.ops.observe_update(update, time.perf_counter() - started)
+
+    async def process_error(self, update, error, job=None, coroutine=None) -> bool:
+        self.ops.observe_error(error)  # errors by class, for /metrics
+        return await super().process_error(update, error, job, coroutine)
 
     async def _process_update(self, update: object) -> None:
         if not isinstance(update, Update):

@@ -25,6 +25,11 @@ async def _run(url: str, action, engine: AsyncEngine | None = None) -> None:
     engine = engine or make_engine(url)
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Two processes starting together (an active and its standby) migrate one after the other.
+                from sqlalchemy import text
+
+                await connection.execute(text("SELECT pg_advisory_xact_lock(1312904777, 0)"))
 
             def go(sync_conn) -> None:
                 cfg = alembic_config(url)

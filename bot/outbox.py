@@ -23,7 +23,7 @@ import enum
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import BaseRequest
 
 from bot import users
 from bot.db import Database, UTCDateTime, utcnow
@@ -173,9 +174,10 @@ def retry_seconds(exc: RetryAfter) -> float:
     return float(value.total_seconds() if isinstance(value, timedelta) else value)
 
 
-async def claim(session: AsyncSession, model: type, now: datetime, limit: int, lease: timedelta = LEASE) -> list:
-    """Atomically take up to ``limit`` due rows of an outbox table."""
-    token = secrets.token_hex(8)
+async def claim(session: AsyncSession, model: type, now: datetime, limit: int, lease: timedelta = LEASE,
+                owner: str = "") -> list:
+    """Atomically take up to ``limit`` due rows of an outbox table. The claim names its ``owner`` (the process)."""
+    token = f"{owner}.{secrets.token_hex(6)}" if owner else secrets.token_hex(8)
     due = or_(
         and_(model.status == PENDING, model.due_at <= now),
         and_(model.status == CLAIMED, model.claimed_until < now),  # an expired lease: the sender died
@@ -193,6 +195,19 @@ async def claim(session: AsyncSession, model: type, now: datetime, limit: int, l
     return sorted(rows, key=lambda r: r.due_at)
 
 
+async def reclaim_from(session: AsyncSession, model: type, owner: str) -> int:
+    """Put back every row claimed by another process than ``owner``: called when this process has just become
+    the only active one (the standby lock on PostgreSQL, the lock file on SQLite), so those owners are dead and
+    their rows need not wait out the lease."""
+    result = await session.execute(
+        update(model).where(model.status == CLAIMED, or_(model.claim_token.is_(None),
+                                                         ~model.claim_token.startswith(f"{owner}.")))
+        .values(status=PENDING, claim_token=None, claimed_until=None)
+        .execution_options(synchronize_session=False))
+    await session.commit()
+    return result.rowcount or 0
+
+
 async def finish(session: AsyncSession, row: Any, **values: Any) -> None:
     """Only the holder of the claim may finish the row (another process may have re-claimed an expired lease)."""
     model = type(row)
@@ -205,9 +220,11 @@ class Dispatcher:
     """Sends the due rows of a set of feeds through one bot at one pace."""
 
     def __init__(self, database: Database, bot: Bot, feeds: Sequence[FeedBase], *, pacer: Pacer,
-                 max_attempts: int, lease: timedelta = LEASE, late_after: timedelta = timedelta(seconds=60)) -> None:
+                 max_attempts: int, lease: timedelta = LEASE, late_after: timedelta = timedelta(seconds=60),
+                 owner: str = "", on_batch: Callable[[str, DispatchStats], None] | None = None) -> None:
         self.database, self.bot, self.feeds, self.pacer = database, bot, list(feeds), pacer
-        self.max_attempts, self.lease, self.late_after = max_attempts, lease, late_after
+        self.max_attempts, self.lease, self.late_after, self.owner = max_attempts, lease, late_after, owner
+        self.on_batch = on_batch
 
     async def run(self, *, now: datetime | None = None, max_run: float = MAX_RUN) -> dict[str, DispatchStats]:
         """Claim a second's worth of rows per feed at a time, and send them, until nothing is due (or ``max_run``
@@ -225,13 +242,17 @@ class Dispatcher:
                     return stats
 
     async def _batch(self, session: AsyncSession, feed: FeedBase, now: datetime | None, stats: DispatchStats) -> int:
-        rows = await claim(session, feed.model, now or utcnow(), batch_size(self.pacer.rate, 1.0), self.lease)
-        stats.claimed += len(rows)
+        rows = await claim(session, feed.model, now or utcnow(), batch_size(self.pacer.rate, 1.0), self.lease,
+                           self.owner)
+        batch = DispatchStats(claimed=len(rows))
         for row in rows:
-            outcome = await self._deliver(session, feed, row, now, stats)
+            outcome = await self._deliver(session, feed, row, now, batch)
             await feed.settled(session, row, outcome)
         if rows:
             await feed.after_batch(session, self.bot, rows)
+            if self.on_batch is not None:
+                self.on_batch(feed.name, batch)
+        stats.add(batch)
         return len(rows)
 
     async def _deliver(self, session: AsyncSession, feed: FeedBase, row: Any, now: datetime | None,
@@ -300,8 +321,12 @@ class Outbox:
     JOB_NAME = "outbox"
 
     def __init__(self, database: Database, *, token: str, base_url: str, rate: float, interval: float,
-                 max_attempts: int, lease: timedelta = LEASE) -> None:
+                 max_attempts: int, lease: timedelta = LEASE, owner: str = "", request: BaseRequest | None = None,
+                 on_batch: Callable[[str, DispatchStats], None] | None = None) -> None:
         self.database, self.token, self.base_url = database, token, base_url
+        # owner names this process in its claims; request is the Bot API transport (bot.ops counts the calls);
+        # on_batch receives each claimed batch's figures, per feed (bot.ops turns them into metrics).
+        self.owner, self.request, self.on_batch = owner, request, on_batch
         self.interval, self.max_attempts, self.lease = interval, max_attempts, lease
         self.pacer = Pacer(rate)
         self.feeds: list[FeedBase] = []
@@ -321,11 +346,17 @@ class Outbox:
         assert bot is not None, "the outbox has not been started"
         late_after = timedelta(seconds=max(60.0, 3 * self.interval))
         return Dispatcher(self.database, bot, self.feeds, pacer=pacer or self.pacer, max_attempts=self.max_attempts,
-                          lease=self.lease, late_after=late_after)
+                          lease=self.lease, late_after=late_after, owner=self.owner,
+                          on_batch=self.on_batch)
 
     async def start(self, application: Application) -> None:
-        self.bot = Bot(self.token, base_url=self.base_url)
+        self.bot = Bot(self.token, base_url=self.base_url, request=self.request)
         await self.bot.initialize()
+        if self.owner:  # this process is the active one now: rows claimed by any other process are orphans
+            async with self.database.session() as session:
+                for feed in self.feeds:
+                    if taken := await reclaim_from(session, feed.model, self.owner):
+                        log.warning("took back %d %s rows claimed by a process that is gone", taken, feed.name)
         assert application.job_queue is not None, "the outbox needs PTB's job-queue extra"
         application.job_queue.run_repeating(self._tick, interval=self.interval, first=0.1, name=self.JOB_NAME,
                                             job_kwargs={"max_instances": 1, "coalesce": True})

@@ -13,6 +13,7 @@ print PTB's ``InvalidToken`` message with the whole token in it:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sqlite3
@@ -26,6 +27,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from bot import migrate
 from bot.config import Settings
 from bot.db import Database
+from bot.ops.standby import LockHeld, check_single_process
 
 log = logging.getLogger("bot")
 
@@ -97,16 +99,32 @@ async def connect_bot_api(application) -> None:
         raise StartupError(FAILURE, f"the Bot API refused to start the bot ({type(exc).__name__})") from None
 
 
-async def _stop_signal() -> None:
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
+class _StopSignal:
+    """SIGINT/SIGTERM, caught from the start: a standby waits in post_init (for days, maybe) and must stop too."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+            self._loop.add_signal_handler(sig, self.event.set)
+
+    async def unless_stopped(self, coroutine) -> bool:
+        """Run ``coroutine``; False (and it is cancelled) if a stop signal comes first."""
+        task = asyncio.ensure_future(coroutine)
+        waiter = asyncio.ensure_future(self.event.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if task.done():
+            task.result()
+            return True
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+
+    def close(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._loop.remove_signal_handler(sig)
 
 
 async def start_webhook(application, settings: Settings):
@@ -129,6 +147,10 @@ async def serve(settings: Settings) -> None:
     # Form buttons carry their form's id, so per-message tracking is deliberately off (as in pyproject's pytest
     # settings); PTB's reminder of that would be the only lines before "started".
     warnings.filterwarnings("ignore", message=r"If 'per_message=False'")
+    try:
+        check_single_process(settings.database_url)  # SQLite: a second process stops here, before migrating
+    except LockHeld as exc:
+        raise StartupError(FAILURE, str(exc)) from None
     database = Database(settings.database_url)
     try:
         await prepare_database(database)
@@ -137,11 +159,15 @@ async def serve(settings: Settings) -> None:
         await database.dispose()
         raise
     server, connected = None, False
+    stop = _StopSignal()
     try:
         await connect_bot_api(application)
         connected = True
         try:
-            await application.post_init(application)
+            # A standby waits in post_init until it is the active process (bot.ops).
+            if not await stop.unless_stopped(application.post_init(application)):
+                log.info("stopped while waiting as the standby")
+                return
             if settings.webhook_url:
                 server = await start_webhook(application, settings)
             else:
@@ -149,13 +175,16 @@ async def serve(settings: Settings) -> None:
             await application.start()
         except StartupError:
             raise
+        except LockHeld as exc:
+            raise StartupError(FAILURE, str(exc)) from None
         except (TelegramError, OSError) as exc:
             raise StartupError(FAILURE, f"the bot could not start ({type(exc).__name__})") from None
         mode = f"webhook on {settings.webhook_host}:{settings.webhook_port}" if server else "polling"
         log.info("started (%s)", mode)
-        await _stop_signal()
+        await stop.event.wait()
         log.info("stopping")
     finally:
+        stop.close()
         await _stop(application, server, connected, database)
 
 

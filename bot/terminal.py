@@ -133,7 +133,7 @@ async def run_terminal(settings: Settings, *, language_code: str = "ru", stdin: 
             token = api.make_token()
             await migrate.upgrade(db_url)
             desk_chat = await _prepare_desk(api, token, db_url)
-            local = replace(settings, token=token, api_url=api.url, database_url=db_url, webhook_url=None,
+            local = replace(settings, token=token, api_url=api.url, database_url=db_url, webhook_url=None, ops_listen=None,
                             helpdesk_chat_id=desk_chat, dispatch_interval=min(settings.dispatch_interval, 0.5))
             application = build_application(local)
             await application.initialize()

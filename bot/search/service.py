@@ -16,6 +16,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -84,6 +85,7 @@ class Search:
         self._popular: list[str] = list(DEFAULT_POPULAR)
         self._flusher: asyncio.Task | None = None
         self.builds = 0  # how many times the index was built (tests, logs)
+        self.on_result: Callable[[str], None] | None = None  # told each answer's band (bot.ops counts them)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
     async def start(self, database: Database) -> None:
@@ -135,8 +137,12 @@ class Search:
     async def search(self, session: AsyncSession, query: str, locale: str) -> Result:
         engine = await self.refresh(session)
         if engine is None or not engine.index.documents:
-            return Result(NONE, [])
-        return engine.search(query, locale)
+            result = Result(NONE, [])
+        else:
+            result = engine.search(query, locale)
+        if self.on_result is not None:
+            self.on_result(result.band)
+        return result
 
     def document(self, slug: str):
         return self.engine.by_slug.get(slug) if self.engine else None

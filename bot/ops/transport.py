@@ -1,0 +1,71 @@
+"""The Bot API transport every bot of the process uses: counts requests and errors, and gates getUpdates."""
+
+from __future__ import annotations
+
+import re
+
+from telegram.error import TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.ops.confirm import ConfirmGate
+from bot.ops.metrics import Metrics
+
+_METHOD_RE = re.compile(r"^[A-Za-z]{1,40}$")
+
+
+def _method(url: str, http_method: str) -> str:
+    if http_method != "POST":
+        return "download"  # file downloads: the path after the token names the file, so it is not a label
+    name = url.rsplit("/", 1)[-1]
+    return name if _METHOD_RE.match(name) else "other"
+
+
+class MeteredRequest(HTTPXRequest):
+    """PTB's HTTPX transport, counting every Bot API call and error by method and code.
+
+    The ``getUpdates`` transport also runs the :class:`ConfirmGate` and notes when polling last got an answer.
+    Bots that talk to Telegram on the bot's behalf (the application's, the outbox's) all use this class, so the
+    figures cover every request the process makes.
+    """
+
+    def __init__(self, metrics: Metrics | None, gate: ConfirmGate | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.metrics = metrics
+        self.gate = gate
+        self._counted: dict[str, object] = {}  # method -> its requests counter (a label look-up costs more)
+
+    async def do_request(self, url, method, request_data=None, *args, **kwargs) -> tuple[int, bytes]:
+        endpoint = _method(url, method)
+        polling = self.gate is not None and endpoint == "getUpdates"
+        if polling:
+            await self.gate.before_poll()
+        try:
+            code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+        except Exception as exc:
+            if self.metrics:
+                self.metrics.bot_api_requests.labels(endpoint).inc()
+                self.metrics.bot_api_errors.labels(endpoint, "timeout" if isinstance(exc, TimedOut)
+                                                   else "network").inc()
+            raise
+        if self.metrics:
+            counter = self._counted.get(endpoint)
+            if counter is None:
+                counter = self._counted[endpoint] = self.metrics.bot_api_requests.labels(endpoint)
+            counter.inc()
+            if code >= 400:
+                self.metrics.bot_api_errors.labels(endpoint, str(code)).inc()
+        if polling and code < 300:
+            self.gate.polled(payload)
+        return code, payload
+
+
+_combined: dict[type, type] = {}
+
+
+def metered(base: type[HTTPXRequest]) -> type[MeteredRequest]:
+    """``base``'s behaviour on top of the metered transport: its ``super().do_request`` calls are each counted."""
+    if base is HTTPXRequest or issubclass(base, MeteredRequest):
+        return MeteredRequest if base is HTTPXRequest else base
+    if base not in _combined:
+        _combined[base] = type(f"Metered{base.__name__}", (base, MeteredRequest), {})
+    return _combined[base]
