@@ -64,7 +64,7 @@ class Settings:
     # old the last answered getUpdates may be before /readyz fails.
     ops_listen: tuple[str, int] | None = None
     standby_takeover_s: float = 10.0
-    confirm_wait_s: float = 2.0
+    confirm_wait_s: float = 0.0
     poll_window_s: float = 60.0
 
     @property
@@ -217,6 +217,6 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
         helpdesk_retention_days=_int(env, "HELPDESK_RETENTION_DAYS", 30, 1, 3650),
         ops_listen=ops_listen,
         standby_takeover_s=_float(env, "STANDBY_TAKEOVER_S", 10.0, 1.0, 600.0),
-        confirm_wait_s=_float(env, "UPDATE_CONFIRM_WAIT_S", 2.0, 0.0, 600.0),
+        confirm_wait_s=_float(env, "UPDATE_CONFIRM_WAIT_S", 0.0, 0.0, 600.0),
         poll_window_s=_float(env, "OPS_POLL_WINDOW_S", 60.0, 1.0, 3600.0),
     )
