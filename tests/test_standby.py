@@ -301,3 +301,36 @@ async def test_a_standby_stops_cleanly_while_it_waits(api, database_url, tmp_pat
         await active.wait_role("active")  # untouched
     finally:
         assert active.stop() == 0
+
+
+@pg_only
+async def test_a_form_begun_on_the_active_process_continues_on_the_standby(api, database_url, database, tmp_path):
+    """The standby was started before the form began: it reads people's forms when it takes over, not when it
+    started waiting."""
+    from datetime import UTC, datetime, timedelta
+
+    from handlers.reminders.ask import TIME
+    from tests.test_forms_survive_restart import Chat, saved
+
+    token = api.make_token(5154)
+    active = BotProcess(tmp_path, "a", api_url=api.url, token=token, database_url=database_url)
+    standby = None
+    try:
+        await active.wait_role("active")
+        standby = BotProcess(tmp_path, "b", api_url=api.url, token=token, database_url=database_url)
+        await standby.wait_role("standby")
+        person = Chat(api, token, 763_000_001)
+        await person.send("/remind")
+        await person.press(":k:master")
+        day = (datetime.now(UTC) + timedelta(days=40)).date()
+        assert "What time" in (await person.send(day.strftime("%d.%m.%Y"))).text
+        await saved(database, "reminder_form", 763_000_001, TIME)
+        active.process.send_signal(signal.SIGKILL)
+        active.process.wait(10)
+        await standby.wait_role("active", limit=TAKEOVER_S)
+        screen = await person.send("9:30")
+        assert "Which immigration court" in screen.text, screen.text
+    finally:
+        active.stop()
+        if standby is not None:
+            assert standby.stop() == 0

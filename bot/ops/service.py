@@ -100,7 +100,23 @@ class Ops:
 
     # -- life cycle ------------------------------------------------------------------------------------------
     async def start(self, application: Application) -> None:
+        """From post_init: be the active process (if ``become_active`` has not been awaited already), then keep
+        the gauges fresh."""
+        await self.become_active(application)
+        if self.metrics and not self._tasks:
+            self._tasks.append(asyncio.create_task(self._refresh_loop(), name="ops-refresh"))
+
+    async def become_active(self, application: Application) -> None:
+        """Serve the endpoint, then return once this process is the active one: at once on SQLite (or LockHeld),
+        on PostgreSQL when it holds the lock. ``python -m bot run`` awaits this before the Application loads its
+        persistent data, so a standby that takes over days later reads the forms as they are then."""
         self.application = application
+        if self.server is None and self.settings.ops_listen:
+            await self._serve()
+        if self.role != "active":
+            await self._become_active()
+
+    async def _serve(self) -> None:
         if self.settings.ops_listen:
             host, port = self.settings.ops_listen
             self.server = HealthServer(self, host, port)
@@ -113,9 +129,6 @@ class Ops:
                 log.error("OPS_LISTEN %s:%d cannot be used (%s): health and metrics are off", host, port,
                           type(exc).__name__)
                 self.server = None
-        await self._become_active()
-        if self.metrics:
-            self._tasks.append(asyncio.create_task(self._refresh_loop(), name="ops-refresh"))
 
     async def _become_active(self) -> None:
         path = sqlite_path(self.database.url)
