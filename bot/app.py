@@ -16,6 +16,8 @@ import handlers
 from bot.config import Settings
 from bot.context import NavContext, NavigatorApplication
 from bot.db import Database
+from bot.helpdesk.desk import Desk
+from bot.helpdesk.feed import DeskFeed
 from bot.knowledge.pack import load_on_start
 from bot.moderation.broadcasts import BroadcastFeed
 from bot.ops import Ops
@@ -38,25 +40,32 @@ async def _post_init(application: Application) -> None:
     await load_on_start(app.db)
     await app.search.start(app.db)  # the index is built from the database once the pack is loaded
     await handlers.on_startup(app)
+    if app.desk is not None:
+        await app.desk.start(app)
     await app.outbox.start(app)
 
 
 async def _post_shutdown(application: Application) -> None:
     app: NavigatorApplication = application  # type: ignore[assignment]
     await app.outbox.stop()
+    if app.desk is not None:
+        await app.desk.stop()
     await app.search.stop(app.db)
     await app.ops.stop()
     await app.db.dispose()
 
 
-def build_outbox(settings: Settings, database: Database, ops: Ops) -> Outbox:
-    """One outbox engine, fed by reminders and broadcasts, with the retention sweep as its housekeeping."""
+def build_outbox(settings: Settings, database: Database, ops: Ops, desk: Desk | None = None) -> Outbox:
+    """One outbox engine, fed by reminders, broadcasts and the help desk, with the retention sweep as its
+    housekeeping."""
     outbox = Outbox(database, token=settings.token, base_url=settings.bot_base_url, rate=settings.send_rate,
                     interval=settings.dispatch_interval, max_attempts=settings.max_attempts,
                     lease=timedelta(seconds=settings.lease_seconds), owner=ops.owner, request=ops.request(),
                     on_batch=ops.observe_outbox)
     outbox.add_feed(ReminderFeed())
     outbox.add_feed(BroadcastFeed(settings.default_locale))
+    if desk is not None:
+        outbox.add_feed(DeskFeed(desk))
 
     async def retention(session) -> None:
         await reminders.purge_expired(session, settings.retention_days)
@@ -93,7 +102,8 @@ def build_application(settings: Settings, database: Database | None = None) -> N
     application.settings = settings
     application.db = database
     application.ops = ops
-    application.outbox = build_outbox(settings, database, ops)
+    application.desk = Desk(database, settings) if settings.helpdesk_chat_id is not None else None
+    application.outbox = build_outbox(settings, database, ops, application.desk)
     application.search = Search()
     application.search.on_result = ops.observe_search
     processor.on_flood = flood_notice(application.bot, database, settings.default_locale)

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from bot import migrate
 from bot.config import Settings
 from bot.db import Database
+from bot.helpdesk.check import check as check_helpdesk
 from bot.i18n import check_catalogs
 from bot.knowledge.pack import PackError, read_pack
 
@@ -40,6 +41,7 @@ async def run_checks(settings: Settings) -> list[Result]:
         results.append(("content pack", True, f"{len(topics)} topics valid"))
     except PackError as exc:
         results.append(("content pack", False, f"{len(exc.problems)} problem(s), first: {exc.problems[0]}"))
+    results.append(await check_helpdesk(settings))
     return results
 
 

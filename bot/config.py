@@ -55,6 +55,10 @@ class Settings:
     # One person's updates beyond flood_messages within flood_seconds are dropped with one "slow down" reply.
     flood_messages: int = 20
     flood_seconds: float = 10.0
+    # The help desk (bot/helpdesk): off unless HELPDESK_CHAT_ID names the volunteers' forum supergroup.
+    helpdesk_chat_id: int | None = None
+    helpdesk_remind_hours: int = 12  # an unanswered ticket is bumped in the group after this long
+    helpdesk_retention_days: int = 30  # ticket texts and topics are deleted this long after closing
     # Operations (bot/ops): the health/metrics endpoint (None: off), the standby takeover bound, how long the
     # next getUpdates waits for the previous batch to be handled (0: confirm at once, as stock PTB does), and how
     # old the last answered getUpdates may be before /readyz fails.
@@ -183,6 +187,14 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("LOG_LEVEL", "must be DEBUG, INFO, WARNING or ERROR")
 
+    helpdesk_chat_id = None
+    raw_chat = _env(env, "HELPDESK_CHAT_ID")
+    if raw_chat is not None:
+        # A supergroup id as Telegram shows it: -100 followed by digits.
+        if not re.fullmatch(r"-100[0-9]{6,13}", raw_chat):
+            raise ConfigError("HELPDESK_CHAT_ID", "must be the supergroup's id, like -1001234567890")
+        helpdesk_chat_id = int(raw_chat)
+
     return Settings(
         token=token,
         database_url=database_url,
@@ -200,6 +212,9 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
         max_attempts=_int(env, "REMINDER_MAX_ATTEMPTS", 5, 1, 100),
         lease_seconds=_int(env, "REMINDER_LEASE_SECONDS", 60, 1, 3600),
         stale_after_days=_int(env, "STALE_AFTER_DAYS", 90, 1, 3650),
+        helpdesk_chat_id=helpdesk_chat_id,
+        helpdesk_remind_hours=_int(env, "HELPDESK_REMIND_HOURS", 12, 1, 168),
+        helpdesk_retention_days=_int(env, "HELPDESK_RETENTION_DAYS", 30, 1, 3650),
         ops_listen=ops_listen,
         standby_takeover_s=_float(env, "STANDBY_TAKEOVER_S", 10.0, 1.0, 600.0),
         confirm_wait_s=_float(env, "UPDATE_CONFIRM_WAIT_S", 2.0, 0.0, 600.0),

@@ -29,8 +29,10 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import Translator, locale_for, translator
 from bot.models import User
+from bot.persistence import DatabasePersistence
 
 if TYPE_CHECKING:
+    from bot.helpdesk.desk import Desk
     from bot.ops import Ops
     from bot.outbox import Outbox
     from bot.search.service import Search
@@ -57,11 +59,17 @@ class NavigatorApplication(Application):
     db: Database
     outbox: Outbox
     search: Search
+    desk: Desk | None = None  # the volunteers' help desk; None when HELPDESK_CHAT_ID is not set
     ops: Ops  # health, metrics, standby (bot/ops)
     #: Updates fully handled so far; tests and benchmarks wait on it instead of sleeping.
     updates_done: int = 0
     #: The wall clock forms read "today" from; tests set a fixed one to try calendar edges (29 February).
     clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
+
+    async def update_persistence(self) -> None:
+        await super().update_persistence()
+        if isinstance(self.persistence, DatabasePersistence):
+            await self.persistence.commit()  # the step and the draft together
 
     async def process_update(self, update: object) -> None:
         started = time.perf_counter()
@@ -139,6 +147,10 @@ class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def search(self) -> Search:
         return self.app.search
+
+    @property
+    def desk(self) -> Desk | None:
+        return self.app.desk
 
     @property
     def scope(self) -> UpdateScope:

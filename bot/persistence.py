@@ -6,7 +6,8 @@ beyond what a form already holds, no names. Rows carry the ``user_id``, so ``/de
 everything else, and rows of forms abandoned for longer than :data:`MAX_AGE` are swept away.
 
 Writes happen right after each update that touched a form (``NavigatorApplication`` calls
-``update_persistence``), so a process killed mid-form loses at most the update in flight. Reads happen once, at
+``update_persistence``, then :meth:`DatabasePersistence.commit`), the step and the draft in one transaction, so a
+process killed mid-form loses at most the update in flight. Reads happen once, at
 start; within a process the in-memory copy is the truth (``refresh_*`` are no-ops, so an ordinary update costs no
 extra query).
 
@@ -16,6 +17,7 @@ type name, so nothing is unpickled from the database.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -126,6 +128,9 @@ class DatabasePersistence(BasePersistence):
         # The JSON last written per person: PTB offers every person's user_data after every update, and most of
         # them hold no form; only a real change reaches the database.
         self._written: dict[int, str] = {}
+        self._pending_states: dict[tuple[str, str], tuple[str | None, int | None]] = {}
+        self._pending_drafts: dict[int, str | None] = {}
+        self._commit_lock = asyncio.Lock()
 
     # ---- reads, once at start -------------------------------------------------------------------------------
 
@@ -160,33 +165,47 @@ class DatabasePersistence(BasePersistence):
         return None
 
     # ---- writes, after each update that touched a form ------------------------------------------------------
+    # PTB offers the new step and the new draft as separate calls; they are collected here and written together in
+    # one transaction by ``commit`` (called right after ``Application.update_persistence``), so a process killed
+    # in between never leaves a step without its draft.
 
     async def update_conversation(self, name: str, key: tuple[int | str, ...], new_state: object | None) -> None:
-        encoded_key = json.dumps(list(key))
-        async with self.database.session() as session:
-            await session.execute(delete(FormState).where(FormState.name == name, FormState.key == encoded_key))
-            if new_state is not None:
-                user_id = key[-1] if key and isinstance(key[-1], int) else None
-                session.add(FormState(name=name, key=encoded_key, user_id=user_id, state=json.dumps(new_state),
-                                      updated_at=utcnow()))
-            await session.commit()
+        self._pending_states[(name, json.dumps(list(key)))] = (
+            None if new_state is None else json.dumps(new_state),
+            key[-1] if key and isinstance(key[-1], int) else None,
+        )
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
         encoded = dumps(data) if data else None
-        if self._written.get(user_id) == encoded:
-            return
-        async with self.database.session() as session:
-            await session.execute(delete(FormDraft).where(FormDraft.user_id == user_id))
-            if encoded is not None:
-                session.add(FormDraft(user_id=user_id, data=encoded, updated_at=utcnow()))
-            await session.commit()
-        if encoded is None:
-            self._written.pop(user_id, None)
-        else:
-            self._written[user_id] = encoded
+        if self._written.get(user_id) != encoded:
+            self._pending_drafts[user_id] = encoded
 
     async def drop_user_data(self, user_id: int) -> None:
         await self.update_user_data(user_id, {})
+
+    async def commit(self) -> None:
+        """Write what the last updates changed, in one transaction."""
+        async with self._commit_lock:
+            states, self._pending_states = self._pending_states, {}
+            drafts, self._pending_drafts = self._pending_drafts, {}
+            if not states and not drafts:
+                return
+            now = utcnow()
+            async with self.database.session() as session:
+                for (name, key), (state, user_id) in states.items():
+                    await session.execute(delete(FormState).where(FormState.name == name, FormState.key == key))
+                    if state is not None:
+                        session.add(FormState(name=name, key=key, user_id=user_id, state=state, updated_at=now))
+                for user_id, encoded in drafts.items():
+                    await session.execute(delete(FormDraft).where(FormDraft.user_id == user_id))
+                    if encoded is not None:
+                        session.add(FormDraft(user_id=user_id, data=encoded, updated_at=now))
+                await session.commit()
+            for user_id, encoded in drafts.items():
+                if encoded is None:
+                    self._written.pop(user_id, None)
+                else:
+                    self._written[user_id] = encoded
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
         return None
@@ -210,4 +229,4 @@ class DatabasePersistence(BasePersistence):
         return None
 
     async def flush(self) -> None:
-        return None
+        await self.commit()

@@ -4,6 +4,7 @@ Feature models import ``User`` from ``bot.models``; this module imports the feat
 """
 
 from bot.db import Base
+from bot.helpdesk.models import Asker, Ban, DeskDelivery, DeskMessage, Ticket
 from bot.knowledge.models import ContentState, Topic, TopicRevision, TopicText
 from bot.knowledge.questions import TopicQuestion
 from bot.models import User
@@ -13,11 +14,15 @@ from bot.reminders.models import Reminder, Subscription
 from bot.search.models import SearchGap, SearchSynonym, TopicRead
 
 __all__ = [
+    "Asker",
     "AuditEntry",
+    "Ban",
     "Base",
     "Broadcast",
     "ContentState",
     "Delivery",
+    "DeskDelivery",
+    "DeskMessage",
     "FormDraft",
     "FormState",
     "Moderator",
@@ -25,6 +30,7 @@ __all__ = [
     "SearchGap",
     "SearchSynonym",
     "Subscription",
+    "Ticket",
     "Topic",
     "TopicQuestion",
     "TopicRead",

@@ -25,6 +25,11 @@ COMMANDS = (
     ("delete_me", N_("Delete everything about me")),
     ("help", N_("How to use the bot")),
 )
+# Only when the help desk is on (HELPDESK_CHAT_ID): otherwise nothing mentions it.
+DESK_COMMANDS = (
+    ("ask", N_("Ask a volunteer (anonymously)")),
+    ("mytickets", N_("My questions to volunteers")),
+)
 MOD_COMMANDS = (
     ("edit", N_("Edit an answer (text, title, sources, still accurate)")),
     ("history", N_("Revisions of a topic: /history SLUG [ru|en]")),
@@ -47,6 +52,13 @@ DESCRIPTION = N_(
 SHORT_DESCRIPTION = N_("US asylum: where you are and your next step. General information, not legal advice.")
 
 
+def user_commands(desk_on: bool) -> tuple:
+    """Everyone's menu: with /ask and /mytickets after /topics when the help desk is on."""
+    if not desk_on:
+        return COMMANDS
+    return COMMANDS[:2] + DESK_COMMANDS + COMMANDS[2:]
+
+
 def command_lines(locale: str, commands=COMMANDS) -> str:
     """"/name — description" lines, for /help and /mod."""
     t = translator(locale)
@@ -56,9 +68,10 @@ def command_lines(locale: str, commands=COMMANDS) -> str:
 async def publish_bot_profile(application: Application, default_locale: str) -> None:
     """setMyCommands / setMyDescription for Russian (and its family of languages) and English."""
     bot = application.bot
+    menu = user_commands(getattr(application, "desk", None) is not None)
     for code, locale in [(None, default_locale), ("en", "en"), *((c, "ru") for c in sorted(RUSSIAN_FAMILY))]:
         t = translator(locale)
-        commands = [BotCommand(name, t._(description)) for name, description in COMMANDS]
+        commands = [BotCommand(name, t._(description)) for name, description in menu]
         await bot.set_my_commands(commands, language_code=code)
         await bot.set_my_description(t._(DESCRIPTION), language_code=code)
         await bot.set_my_short_description(t._(SHORT_DESCRIPTION), language_code=code)

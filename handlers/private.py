@@ -27,8 +27,16 @@ _last_reply: dict[int, float] = {}
 
 
 def team_chats(context: NavContext) -> frozenset[int]:
-    """Group chats the bot serves as such (the help desk's staff group, once it exists)."""
-    return frozenset()
+    """Group chats the bot serves as such: the help desk's staff group, when the desk is on."""
+    return frozenset({context.desk.chat_id}) if context.desk is not None else frozenset()
+
+
+def pointer(context: NavContext) -> tuple[str, InlineKeyboardMarkup]:
+    """"Write to me in private", with a button that opens the private chat."""
+    link = f"https://t.me/{context.bot.username}"
+    return (context._("I answer in private chats only, so that your dates and questions stay between us. "
+                      "Write to me there:"),
+            InlineKeyboardMarkup([[InlineKeyboardButton(context._("Open a private chat"), url=link)]]))
 
 
 def _addressed_to_bot(update: Update, context: NavContext) -> bool:
@@ -62,11 +70,8 @@ async def guard(update: Update, context: NavContext) -> None:
     if update.callback_query is not None:
         await ack(update, context._("I answer in private chats only."))
     elif _addressed_to_bot(update, context) and _may_reply(chat.id):
-        link = f"https://t.me/{context.bot.username}"
-        await update.message.reply_text(
-            context._("I answer in private chats only, so that your dates and questions stay between us. "
-                      "Write to me there:"),
-            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(context._("Open a private chat"), url=link)]]))
+        text, markup = pointer(context)
+        await update.message.reply_text(text, reply_markup=markup)
     raise ApplicationHandlerStop
 
 

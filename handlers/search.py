@@ -23,6 +23,7 @@ from bot.context import NavContext
 from bot.search.engine import CONFIDENT, NONE, Result
 from bot.search.service import Search
 from handlers.fallback import DOCUMENT_WARNING
+from handlers.helpdesk.entry import ask_rows
 from handlers.topics import main_menu_button, send_topic
 from handlers.ui import button, keyboard, show
 
@@ -92,8 +93,8 @@ async def show_choices(update: Update, context: NavContext, result: Result) -> N
 
 
 def no_answer_buttons(context: NavContext) -> list[list[InlineKeyboardButton]]:
-    """Where to go when the knowledge base has nothing. The help desk adds "Ask a volunteer" here, first."""
-    return [*topic_buttons(context, HELP_TOPICS), [main_menu_button(context)]]
+    """Where to go when the knowledge base has nothing: a volunteer first (when the help desk is on)."""
+    return [*ask_rows(context), *topic_buttons(context, HELP_TOPICS), [main_menu_button(context)]]
 
 
 async def show_no_answer(update: Update, context: NavContext) -> None:

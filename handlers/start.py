@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import NavContext
-from handlers.menu import command_lines
+from handlers.menu import command_lines, user_commands
 from handlers.topics import send_topic, show_main_menu
 
 _PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -43,7 +43,7 @@ async def on_help(update: Update, context: NavContext) -> None:
         "<b>" + context._("How to use the bot") + "</b>",
         context._("Press the buttons: start from where you are now, and each answer leads to the next step. "
                   "You can also type a question in a few words, for example «hearing moved»."),
-        command_lines(context.locale),
+        command_lines(context.locale, user_commands(context.desk is not None)),
         "<i>" + context._("General information, not legal advice.") + "</i>",
     ])
     await update.effective_chat.send_message(text, parse_mode="HTML")

@@ -30,6 +30,7 @@ from bot.knowledge import service
 from bot.knowledge.pack import ROOT_SLUG
 from bot.knowledge.render import render_answer, render_menu, render_short
 from bot.reminders import buttons as reminder_buttons
+from handlers.helpdesk.entry import ask_rows
 from handlers.ui import ack, button, keyboard, show
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def main_menu_button(context: NavContext) -> InlineKeyboardButton:
 
 def _root_extras(context: NavContext) -> list[list[InlineKeyboardButton]]:
     return [
+        *ask_rows(context),
         [button("📚 " + context._("Topics A–Z"), "az:0")],
         [button("🔔 " + context._("Reminders"), reminder_buttons.LIST), button("📰 " + context._("News"), "news:menu")],
         [button("🌐 Язык / Language", "lang:menu")],
@@ -63,6 +65,7 @@ def screen_markup(context: NavContext, screen: service.Screen) -> InlineKeyboard
             rows.append([button("🔔 " + context._("Remind me about this date"), reminder_buttons.new(topic.remind))])
         if screen.text.short:
             rows.append([button("📋 " + context._("Short version / for a detainee's tablet"), f"ts:{topic.slug}")])
+        rows += ask_rows(context)
     else:
         rows += [[button(link.title, f"t:{link.slug}")] for link in screen.children]
     if topic.slug == ROOT_SLUG:

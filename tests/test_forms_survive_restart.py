@@ -61,6 +61,18 @@ async def saved(database, name: str, user_id: int, state: int, draft_holds: str 
     await eventually(check, limit=20)
 
 
+async def draft_saved(database, user_id: int, fragment: str) -> None:
+    """The form's draft holds ``fragment``. PTB writes the step and the draft side by side, so the step can be in
+    the database a moment before the draft that goes with it."""
+
+    async def check() -> bool:
+        async with database.session() as session:
+            data = await session.scalar(select(FormDraft.data).where(FormDraft.user_id == user_id))
+        return data is not None and fragment in data
+
+    await eventually(check, limit=20)
+
+
 class Chat:
     def __init__(self, api, token: str, user_id: int) -> None:
         self.api, self.token, self.user_id = api, token, user_id
@@ -109,6 +121,7 @@ async def test_the_reminder_form_continues_after_the_process_is_killed(api, data
         screen = await person.send(day.strftime("%d.%m.%Y"))
         assert "What time" in screen.text
         await saved(database, "reminder_form", USER, TIME)
+        await draft_saved(database, USER, day.isoformat())
         bot.kill()  # mid-form: the answer to "what time" has not been given yet
         bot.start()
         screen = await person.send("9:30")

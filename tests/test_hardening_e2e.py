@@ -100,6 +100,7 @@ async def test_a_bia_decision_on_29_february_is_read_on_the_leap_day_and_after(e
     app.clock = lambda: datetime(today.year, today.month, today.day, 17, 0, tzinfo=UTC)  # noon in Virginia
     try:
         await en.send("/remind")
+        await tap(en, ":kd")  # the deadlines
         await tap(en, ":k:bia")
         [reply] = await en.send("29.02")
     finally:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.reminders import schedule
+from bot.reminders import deadlines, schedule
 from bot.reminders.dates import Ambiguous, DateError, check_range, parse_date, parse_time
 
 TODAY = date(2026, 11, 29)
@@ -67,7 +67,7 @@ def test_bad_times(text):
     (date(2026, 11, 25), date(2026, 12, 28)),  # day 30 is Christmas (Fri) → Monday 28 Dec
 ])
 def test_bia_deadline_moves_past_weekends_and_federal_holidays(decision, deadline):
-    assert schedule.bia_deadline(decision) == deadline
+    assert deadlines.compute("bia", decision).due == deadline
 
 
 def test_reminder_keeps_its_local_hour_across_the_march_dst_change():

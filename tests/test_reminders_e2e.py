@@ -147,6 +147,7 @@ async def test_another_command_mid_form_closes_it_and_runs(en: Person):
 
 async def test_bia_deadline_from_the_decision_date(en: Person, database):
     await en.send("/remind")
+    await tap(en, ":kd")  # the deadlines
     await tap(en, ":k:bia")
     today = datetime.now(UTC).date()
     [reply] = await en.send((today + timedelta(days=3)).strftime("%d.%m.%Y"))
@@ -154,6 +155,7 @@ async def test_bia_deadline_from_the_decision_date(en: Person, database):
     [reply] = await en.send((today - timedelta(days=60)).strftime("%d.%m.%Y"))
     assert "30 days have already passed" in reply.text
     await en.send("/remind")
+    await tap(en, ":kd")
     await tap(en, ":k:bia")
     [reply] = await en.send((today - timedelta(days=2)).strftime("%d.%m.%Y"))
     assert "RECEIVED" in reply.text

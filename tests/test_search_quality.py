@@ -12,12 +12,14 @@ from bench.search import Figures, evaluate, load_cases
 from bot.knowledge.pack import read_pack
 from bot.search.engine import Engine, pack_documents
 
-# (part, top-1, top-3, none handled) as lower bounds, wrong confident as an upper bound.
+# (part, top-1, top-3, none handled) as lower bounds, wrong confident as an upper bound: what the search reaches
+# on the set as re-labelled for the 15 answers that landed later (352 questions; the figures of the first set,
+# 257 questions, are not comparable). Targets: top-1 ≥ 0.90, top-3 ≥ 0.97, none ≥ 0.90, wrong confident ≤ 0.03.
 FLOORS = {
-    "all": (0.89, 0.94, 0.92, 0.03),
-    "held-out (1/4)": (0.84, 0.86, 0.90, 0.05),
-    "Russian": (0.88, 0.94, 0.88, 0.04),
-    "English": (0.90, 0.96, 0.95, 0.02),
+    "all": (0.877, 0.930, 0.893, 0.037),
+    "held-out (1/4)": (0.791, 0.861, 0.875, 0.069),
+    "Russian": (0.888, 0.933, 0.820, 0.046),
+    "English": (0.858, 0.924, 1.000, 0.023),
 }
 
 
@@ -36,6 +38,8 @@ def test_the_labelled_set_is_big_enough_and_names_real_topics():
     assert {"translit", "layout", "typo", "slang", "story", "mixed"} <= {c.kind for c in cases}
     for case in cases:
         assert set(case.expect) <= answers, f"#{case.number}: unknown topic in {case.expect}"
+    unasked = answers - {slug for case in cases for slug in case.expect}
+    assert not unasked, f"no question in the set is answered by {sorted(unasked)}"
     assert len({c.query for c in cases}) == len(cases), "a question is listed twice"
 
 

@@ -39,7 +39,7 @@ class Topic(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     also: Mapped[list[str]] = mapped_column(JSON, default=list)  # extra buttons on a menu
     related: Mapped[list[str]] = mapped_column(JSON, default=list)  # "related topic" buttons on an answer
-    remind: Mapped[str | None] = mapped_column(String(16))  # hearing | bia: offers a reminder
+    remind: Mapped[str | None] = mapped_column(String(16))  # offers a reminder: bot.reminders.buttons.ENTRY_KINDS
     origin: Mapped[str] = mapped_column(String(16), default=ORIGIN_PACK)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

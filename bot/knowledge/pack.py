@@ -25,6 +25,7 @@ from bot.knowledge import questions as alt_questions
 from bot.knowledge.models import KINDS, ORIGIN_PACK, Topic, TopicRevision, TopicText
 from bot.knowledge.questions import MAX_PER_LOCALE, QUESTION_LIMIT
 from bot.knowledge.render import MESSAGE_LIMIT, plain_length, render_answer, validate_body
+from bot.reminders.buttons import ENTRY_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +153,8 @@ def _parse_file(path: Path, problems: list[str]) -> PackTopic | None:
         bad("hidden", "must be true or false")
     questions = _questions(meta.get("questions"), bad)
     remind = meta.get("remind")
-    if remind not in (None, "hearing", "bia"):
-        bad("remind", "must be hearing or bia")
+    if remind is not None and remind not in ENTRY_KINDS:
+        bad("remind", "must be one of: " + ", ".join(ENTRY_KINDS))
     reviewed = meta.get("reviewed")
     if not isinstance(reviewed, date):
         bad("reviewed", "required, as an ISO date such as 2026-07-01")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from bot.reminders.deadlines import DEADLINE_KINDS
 from bot.reminders.models import KINDS
 
 ID = r"([0-9]{1,9})"
@@ -18,9 +19,21 @@ OK = "rem:ok"
 NEW = "rem:new"
 
 
+# What an answer's "remind me" button (its ``remind:`` front matter) may start the form at: the list of hearings, or
+# one deadline's first question.
+ENTRY_KINDS = ("hearing", *DEADLINE_KINDS)
+
+
 def new(kind: str | None = None) -> str:
-    """Start the form; with ``hearing`` or ``bia`` (from an answer's "remind me" button)."""
-    return f"{NEW}:{kind}" if kind else NEW
+    """Start the form; with an entry kind (from an answer's "remind me" button) at that kind. Anything else (say, a
+    value a newer content pack knows and this code does not) starts the plain form."""
+    return f"{NEW}:{kind}" if kind in ENTRY_KINDS else NEW
+
+
+def entry_kind(data: str) -> str | None:
+    """The entry kind of a matched ``P_NEW`` button, or None for the plain form."""
+    kind = data.removeprefix(NEW).removeprefix(":")
+    return kind if kind in ENTRY_KINDS else None
 
 
 def details(sub_id: int) -> str:
@@ -60,7 +73,7 @@ def followup(sub_id: int, choice: str) -> str:
 
 
 # Patterns, for the handlers.
-P_NEW = rf"^{NEW}(:(hearing|bia))?$"
+P_NEW = rf"^{NEW}(:({'|'.join(ENTRY_KINDS)}))?$"
 P_LIST = rf"^{LIST}$"
 P_OK = rf"^{OK}$"
 P_DETAILS = rf"^rem:s:{ID}$"
@@ -80,6 +93,8 @@ def sub_id(data: str) -> int:
 FORM_PREFIX = "rf"
 FORM_ID = r"[0-9a-f]{8}"
 KIND_ACTION = "k:(" + "|".join(KINDS) + ")"
+KIND_MENU_ACTION = "(kd|kh)"  # the kind list: show the deadlines, back to hearings
+DAYS_ACTION = r"n:\d{1,3}"  # voluntary departure: the days granted
 
 
 def form(form_id: str, action: str) -> str:

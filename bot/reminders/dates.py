@@ -129,6 +129,17 @@ def parse_time(text: str) -> time:
     return time(hour, minute)
 
 
+_DAYS = re.compile(r"([0-9]{1,3})\s*(?:d|days?|дн\w*|день)?\.?")
+
+
+def parse_days(text: str) -> int:
+    """A number of days as typed: ``60``, ``60 days``, ``60 дней``; ASCII digits only; raises DateError."""
+    m = _DAYS.fullmatch(" ".join(text.strip().lower().split())[:40])
+    if m is None:
+        raise DateError("format")
+    return int(m[1])
+
+
 def read_decision_date(text: str, today: date) -> date:
     """The date of a decision already made (so not in the future); raises DateError. Of a slash date's two
     readings, the one that is not in the future is meant; if both could be, the person is asked to type it

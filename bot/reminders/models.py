@@ -14,9 +14,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime, utcnow
 from bot.outbox import OutboxRow
+from bot.reminders.deadlines import DEADLINE_KINDS
 
-# Subscription kinds, in the order the form offers them.
-KINDS = ("master", "individual", "cfi", "bond", "checkin", "bia", "other")
+# Subscription kinds (at most 16 characters: ``subscriptions.kind``): hearings and interviews, the deadlines the form
+# calculates (``bot.reminders.deadlines``), and any other date.
+HEARING_KINDS = ("master", "individual", "cfi", "bond", "checkin")
+KINDS = (*HEARING_KINDS, *DEADLINE_KINDS, "other")
 ACTIVE, PAUSED = "active", "paused"
 # Why a subscription is paused: the person paused it, or the outbox did when the person blocked the bot. Only the
 # second kind is resumed when they come back.
@@ -39,7 +42,7 @@ class Subscription(Base):
     label: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(8), default="ru")  # the form's language; a language picked later wins
     leads: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. ["7d", "2d", "1d", "morning"]
-    decision_on: Mapped[date | None] = mapped_column(Date)  # BIA deadline: the judge's decision date
+    decision_on: Mapped[date | None] = mapped_column(Date)  # a deadline's start (decision, order, grant, move, arrival)
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
     paused_by: Mapped[str | None] = mapped_column(String(16))  # BY_PERSON or BY_BLOCK while paused
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

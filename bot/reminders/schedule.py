@@ -1,28 +1,38 @@
 """When each reminder goes: wall-clock arithmetic in the court's time zone, so DST never shifts the hour.
 
 A reminder "7 days before" a 09:00 hearing goes at 09:00 court time seven calendar days earlier, whatever the
-UTC offset was then. "The morning of" is 07:00 on the day (or two hours before an early event).
+UTC offset was then. "The morning of" is 07:00 on the day (or two hours before an early event). A deadline ends at
+23:59 on its last day (``bot.reminders.deadlines``); its reminders go at 10:00 in its time zone.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
-import holidays
+from bot.reminders import deadlines
 
 HEARING_LEADS = ("7d", "2d", "1d", "morning")
 BIA_LEADS = ("20d", "10d", "5d", "2d", "1d")
-BIA_TZ = "America/New_York"  # the Board receives filings in Falls Church, Virginia
-BIA_REMINDER_HOUR = time(10, 0)
+# The reminders each deadline offers, in order (all on by default). "next": the day after the move (or, when the
+# move is entered later, the day after it is entered); "bond": voluntary departure's bond, the business day before
+# its last day; "0d": the morning of the last day.
+DEADLINE_LEADS = {
+    "bia": BIA_LEADS,
+    "pfr": ("20d", "10d", "5d", "2d", "1d"),
+    "reopen_90": ("60d", "30d", "10d", "5d", "1d"),
+    "reopen_180": ("90d", "30d", "10d", "5d", "1d"),
+    "vd": ("bond", "20d", "10d", "5d", "2d", "1d"),
+    "address": ("next", "1d", "0d"),
+    "one_year": ("90d", "30d", "10d", "5d", "1d"),
+}
+BIA_REMINDER_HOUR = time(10, 0)  # a deadline's reminders go at 10:00 in its time zone
 MORNING = time(7, 0)
 FOLLOWUP_AFTER = timedelta(hours=4)
-APPEAL_DAYS = 30
 
 
-def available_leads(kind: str) -> tuple[str, ...]:
-    return BIA_LEADS if kind == "bia" else HEARING_LEADS
+def available_leads(kind: str | None) -> tuple[str, ...]:
+    return DEADLINE_LEADS.get(kind or "", HEARING_LEADS)
 
 
 def _localize(day: date, at: time, tz: str) -> datetime:
@@ -34,42 +44,48 @@ def local_event(event_at: datetime, tz: str) -> datetime:
 
 
 def due_time(event_at: datetime, tz: str, lead: str) -> datetime:
-    """UTC time at which the reminder for ``lead`` goes out."""
+    """UTC time at which the reminder for ``lead`` ("7d", "0d", "morning") goes out."""
     local = local_event(event_at, tz)
     if lead == "morning":
         at = MORNING if local.time() >= time(9, 0) else (datetime.combine(local.date(), local.time())
                                                           - timedelta(hours=2)).time()
         return _localize(local.date(), at, tz).astimezone(UTC)
     days = int(lead.removesuffix("d"))
-    at = local.time() if local.time() != time(23, 59) else BIA_REMINDER_HOUR
+    at = local.time() if local.time() != deadlines.END_OF_DAY else BIA_REMINDER_HOUR
     return _localize(local.date() - timedelta(days=days), at, tz).astimezone(UTC)
 
 
-@cache
-def _us_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.US(years=[year])  # federal holidays
+def _candidates(event_at: datetime, tz: str, lead: str, start: date | None, now: datetime) -> list[datetime]:
+    """When ``lead`` could go, best first; the plan takes the first one still ahead."""
+    if lead == "next":  # the day after the move, or the day after it was entered
+        if start is None:
+            return []
+        today = now.astimezone(ZoneInfo(tz)).date()
+        return [_localize(day, BIA_REMINDER_HOUR, tz).astimezone(UTC)
+                for day in (start + timedelta(days=1), today + timedelta(days=1))]
+    if lead == "bond":  # the business day before the bond's last day, else the morning of that day
+        if start is None:
+            return []
+        last = deadlines.bond_deadline(start).due
+        return [_localize(day, BIA_REMINDER_HOUR, tz).astimezone(UTC)
+                for day in (deadlines.previous_business_day(last - timedelta(days=1)), last)]
+    return [due_time(event_at, tz, lead)]
 
 
-def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _us_holidays(day.year)
+def bond_due_at(start: date, tz: str) -> datetime:
+    """The end of voluntary departure's bond day, as an instant."""
+    return _localize(deadlines.bond_deadline(start).due, deadlines.END_OF_DAY, tz).astimezone(UTC)
 
 
-def bia_deadline(decision_on: date) -> date:
-    """Decision date + 30 calendar days; if that is a weekend or a federal holiday, the next business day."""
-    deadline = decision_on + timedelta(days=APPEAL_DAYS)
-    while not is_business_day(deadline):
-        deadline += timedelta(days=1)
-    return deadline
-
-
-def bia_event_at(deadline: date) -> datetime:
-    """The deadline as an instant: the end of that day in Virginia."""
-    return _localize(deadline, time(23, 59), BIA_TZ).astimezone(UTC)
-
-
-def plan(event_at: datetime, tz: str, leads: list[str], now: datetime, *, followup: bool) -> list[tuple[str, datetime]]:
-    """(lead, due_at) for every lead still in the future, plus the follow-up after the event."""
-    planned = [(lead, due) for lead in leads if (due := due_time(event_at, tz, lead)) > now]
+def plan(event_at: datetime, tz: str, leads: list[str], now: datetime, *, followup: bool,
+         start: date | None = None) -> list[tuple[str, datetime]]:
+    """(lead, due_at) for every lead still ahead and before the event, plus the follow-up after the event.
+    ``start`` is the day a deadline counts from (needed by "next" and "bond")."""
+    planned = []
+    for lead in leads:
+        due = next((t for t in _candidates(event_at, tz, lead, start, now) if now < t < event_at), None)
+        if due is not None:
+            planned.append((lead, due))
     if followup:
         planned.append(("followup", event_at + FOLLOWUP_AFTER))
     return sorted(planned, key=lambda item: item[1])

@@ -16,7 +16,7 @@ from bot.db import utcnow
 from bot.models import User
 from bot.outbox import CLAIMED, PENDING
 from bot.persistence import form_draft
-from bot.reminders import schedule
+from bot.reminders import deadlines, schedule
 from bot.reminders.models import (
     ACTIVE,
     BY_BLOCK,
@@ -48,19 +48,38 @@ class Draft:
     tz: str | None = None
     label: str | None = None
     leads: list[str] = field(default_factory=list)
-    decision_on: date | None = None
+    decision_on: date | None = None  # a deadline's start: the decision, order, grant, move or arrival date
+    days: int | None = None  # voluntary departure: the days the judge granted
     subscriber_tz: str | None = None
     locale: str = "ru"
     move_id: int | None = None  # set when the form moves an existing subscription
 
+    def is_deadline(self) -> bool:
+        return deadlines.is_deadline(self.kind)
+
+    def deadline(self) -> deadlines.Deadline:
+        """The deadline this form calculates (for a deadline kind with its start date, and days where asked)."""
+        return deadlines.compute(self.kind, self.decision_on, self.days)
+
     def event_at(self) -> datetime:
-        if self.kind == "bia":
-            return schedule.bia_event_at(schedule.bia_deadline(self.decision_on))
+        if self.is_deadline():
+            return deadlines.event_at(self.deadline())
         local = datetime.combine(self.day, time(self.hour, self.minute), tzinfo=ZoneInfo(self.tz))
         return local.astimezone(schedule.UTC)
 
     def event_tz(self) -> str:
-        return schedule.BIA_TZ if self.kind == "bia" else self.tz
+        return deadlines.DEADLINE_TZ if self.is_deadline() else self.tz
+
+    def needs_days(self) -> bool:
+        """The deadline counts a number of days the person has to give (voluntary departure)."""
+        return self.is_deadline() and deadlines.amount_problem(self.kind, self.days) is not None
+
+    def set_days(self, days: int) -> bool:
+        """Keep the days granted if the rule allows that many; False otherwise."""
+        if deadlines.amount_problem(self.kind, days) is not None:
+            return False
+        self.days = days
+        return True
 
     def has_passed(self, now: datetime) -> bool:
         """The event (for a hearing: its start in the court's time zone) is not in the future."""
@@ -119,7 +138,8 @@ class Preview:
 
 
 def preview(draft: Draft, now: datetime) -> Preview:
-    planned = schedule.plan(draft.event_at(), draft.event_tz(), draft.leads, now, followup=False)
+    planned = schedule.plan(draft.event_at(), draft.event_tz(), draft.leads, now, followup=False,
+                            start=draft.decision_on)
     chosen = {lead for lead, _ in planned}
     return Preview(planned, [lead for lead in draft.leads if lead not in chosen])
 
@@ -138,7 +158,8 @@ async def user_timezone(session: AsyncSession, user_id: int) -> str | None:
 
 def _plan_rows(sub: Subscription, now: datetime) -> list[Reminder]:
     rows = []
-    for lead, due in schedule.plan(sub.event_at, sub.tz, list(sub.leads), now, followup=sub.kind != "bia"):
+    for lead, due in schedule.plan(sub.event_at, sub.tz, list(sub.leads), now,
+                                   followup=not deadlines.is_deadline(sub.kind), start=sub.decision_on):
         rows.append(Reminder(subscription_id=sub.id, user_id=sub.user_id, kind=FOLLOWUP if lead == "followup" else LEAD,
                              lead=None if lead == "followup" else lead, scheduled_for=due, due_at=due,
                              status=PENDING))
@@ -198,7 +219,7 @@ async def move(session: AsyncSession, sub: Subscription, draft: Draft, now: date
     now = now or utcnow()
     draft.kind, draft.tz = sub.kind, sub.tz
     sub.event_at = draft.event_at()
-    if sub.kind == "bia":
+    if deadlines.is_deadline(sub.kind):
         sub.decision_on = draft.decision_on
     sub.status, sub.paused_by = ACTIVE, None
     await _cancel_pending(session, sub.id)

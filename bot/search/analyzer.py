@@ -19,7 +19,7 @@ import pymorphy3
 import snowballstemmer
 import yaml
 
-from bot.search.text import latin_to_cyrillic, script, tokens
+from bot.search.text import latin_to_cyrillic, script, soft_sign_variants, tokens
 
 SYNONYMS_FILE = Path(__file__).resolve().parent / "synonyms.yaml"
 
@@ -29,7 +29,7 @@ RU_STOP = frozenset("""
 их к как какой когда кто ли либо мне мной мой мы на над надо наш не нет него нее ни но ну о об около он она они
 оно от по под при про с со так также такой там то тогда тоже только тот ты у уже хотя что чтобы чей это этот
 я себя свой весь сам который мочь можно нужно нужный сказать подсказать пожалуйста спасибо привет здравствуйте
-добрый день вечер утро ребята подскажите подсказка нибудь очень просто вообще
+добрый день вечер утро ребята подскажите подсказка нибудь очень просто вообще сюда туда отсюда оттуда через перед между среди кроме вместо ради возле
 теперь сейчас ещё потом почему зачем сколько куда откуда быть бывать делать сделать сей пора много мало раз
 всего вдруг наверное тут потому поэтому ведь уж либо нибудь зато впрочем также итак значит тогда разве неужели
 будто словно ибо пока пусть давай давайте чей ещё вот-вот куда-то где-то ничего никто никак нигде никогда иногда
@@ -45,6 +45,7 @@ know need tell me get another other also still because since though although unl
 really just already even ever maybe perhaps anyway however therefore so such very much many lot lots thing things
 something anything nothing everything someone anyone everyone somebody anybody there's it's that's what's i've
 i'd i'll you're we're they're isn't aren't wasn't weren't doesn't didn't won't wouldn't shouldn't couldn't got let lets want wanna gonna can't cannot dont don't im i'm
+don won didn doesn isn aren wasn weren wouldn shouldn couldn haven hasn ll ve re
 """.split()))
 
 _morph = pymorphy3.MorphAnalyzer()
@@ -86,6 +87,19 @@ def ru_noun_like(word: str) -> bool:
     if not ru_known(word):
         return True
     return _morph.parse(word)[0].tag.POS == "NOUN"
+
+
+_MODIFIER_POS = frozenset({"ADVB", "NUMR"})
+
+
+@functools.lru_cache(maxsize=50_000)
+def ru_modifier(word: str) -> bool:
+    """An adverb, a numeral or an ordinal ("срочно", "давно", "второй", "пять"): it says how or when, not what the
+    question is about, in its likeliest reading."""
+    if not ru_known(word):
+        return False
+    tag = _morph.parse(word)[0].tag
+    return tag.POS in _MODIFIER_POS or "Anum" in tag.grammemes
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -176,10 +190,19 @@ def translit_term(token: str) -> str:
     if script(token) != "lat":
         return word_term(token)
     variants = latin_to_cyrillic(token)
-    for variant in variants:
-        if ru_known(variant):
-            return ru_lemma(variant)
-    return ru_lemma(variants[0])
+    known = translit_words(token)
+    return ru_lemma(known[0] if known else variants[0])
+
+
+@functools.lru_cache(maxsize=50_000)
+def translit_words(token: str) -> tuple[str, ...]:
+    """The dictionary words a Latin word may spell, the usual reading first; if none, the same with one soft sign
+    put back ("dengi" → деньги)."""
+    variants = latin_to_cyrillic(token)
+    known = [v for v in variants if ru_known(v)]
+    if not known:
+        known = [s for v in variants[:4] for s in soft_sign_variants(v) if ru_known(s)]
+    return tuple(dict.fromkeys(known))
 
 
 @functools.lru_cache(maxsize=200_000)

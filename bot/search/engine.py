@@ -24,8 +24,8 @@ UNKNOWN_NOUN, UNKNOWN_OTHER, UNKNOWN_LATIN = 0.8, 0.4, 0.6
 
 @dataclass(frozen=True)
 class Bands:
-    confident: float = 0.64
-    unsure: float = 0.56
+    confident: float = 0.80
+    unsure: float = 0.66
     # A confident answer also needs this lead over the runner-up (share of the top score), and this much
     # evidence (summed rarity of the matched words): one common word ("суд", "phone") never opens an answer.
     margin: float = 0.15
@@ -34,15 +34,14 @@ class Bands:
 
 # A logistic model of "the first topic shown is a right one", over a few features of the ranking (see
 # ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
-MODEL = {"bias": -2.7, "covered": 0.4, "unit": 1.7, "known_share": 2.1, "margin": 0.6, "evidence": 1.2,
-         "positions": 0.2, "intent": 1.9, "missing": -1.1}
+MODEL = {"bias": -4.2, "covered": 1.5, "unit": 4.5, "known_share": 3.3, "margin": 0.0, "evidence": 1.7,
+         "intent": 1.8, "missing": -1.8, "offtopic": -1.6}
 
 
 def model_inputs(features: dict[str, float]) -> dict[str, float]:
     return {"covered": features["covered"], "unit": features["unit"], "known_share": features["known_share"],
             "margin": features["margin"], "evidence": min(1.0, features["evidence"] / 10),
-            "positions": min(1.0, features["positions"] / 10), "intent": features["intent"],
-            "missing": features["missing"]}
+            "intent": features["intent"], "missing": features["missing"], "offtopic": features["offtopic"]}
 
 
 def confidence(features: dict[str, float], model: dict[str, float] = MODEL) -> float:
@@ -167,8 +166,26 @@ class Engine:
                             if top not in docs] + [self._unknown_weight(p.word) for p in unknown] + [0.0])
                        / index.max_idf,
         }
+        features["offtopic"] = self._offtopic(positions, unknown_weight)
         features["confidence"] = confidence(features, self.model)
         return ranked, features
+
+    def _offtopic(self, positions, unknown_weight: float) -> float:
+        """Share of the question (by weight) that no topic is *about*: words in no title or alternative question
+        of any topic — only in some body, or nowhere. Questions the knowledge base answers are mostly made of
+        words some topic is about; questions about something else are not, even when their words occur in the
+        texts ("open a bank account": "bank" and "account" are in one body, about paying a lawyer)."""
+        index = self.index
+        total = off = unknown_weight
+        for p in positions:
+            if not p.candidates:
+                continue
+            weight = index.weight(p.candidates)
+            about = max((w * index.general_idf[t] for t, w in p.candidates
+                         if t in index.about_terms and t in index.general_idf), default=0.0)
+            total += weight
+            off += max(0.0, weight - about)
+        return off / total if total else 1.0
 
     def _unknown_weight(self, word: str) -> float:
         """A word no topic contains means the question may be about something else: a noun (or a word the

@@ -137,6 +137,9 @@ class Index:
         # The words each topic is *about*: its titles and questions, in both languages.
         self.intent_terms = [{t for (_, name), counts in per_field.items() if name != "body" for t in counts}
                              for per_field in field_terms]
+        # Every term some topic is about: a question whose words are only in the bodies (a bank account, a bus
+        # ticket) is about something else, however well those words match.
+        self.about_terms = frozenset().union(*self.intent_terms) if self.intent_terms else frozenset()
 
         # Units: term → [unit]; each unit's own weight (sum of its terms' idf).
         self.unit_doc = [doc for doc, _, _ in units]
@@ -156,6 +159,12 @@ class Index:
             if term in self.terms and script(raw) in self.vocab:
                 self.vocab[script(raw)][raw] = term
         self.vocab_keys = {k: list(v) for k, v in self.vocab.items()}
+        # Russian words by their first five letters, to find a word of the same family ("украинский" → Украина).
+        family: dict[str, list[str]] = defaultdict(list)
+        for raw in self.vocab["cyr"]:
+            if len(raw) >= 5:
+                family[raw[:5]].append(raw)
+        self.family = dict(family)
 
     def __len__(self) -> int:
         return len(self.documents)

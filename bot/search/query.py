@@ -18,7 +18,16 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.search.analyzer import en_stem, is_stop, ru_common_word, ru_known, ru_lemma, ru_lemmas
+from bot.search.analyzer import (
+    en_stem,
+    is_stop,
+    ru_common_word,
+    ru_known,
+    ru_lemma,
+    ru_lemmas,
+    ru_modifier,
+    translit_words,
+)
 from bot.search.index import Index
 from bot.search.text import (
     cyrillic_to_latin,
@@ -36,9 +45,12 @@ MAX_POSITIONS = 60
 TRANSLIT = 0.9
 LAYOUT = 0.95  # a whole query read through the other keyboard layout
 FUZZY = 0.7
+MODIFIER = 0.5  # an adverb, numeral or ordinal: how or when, not what
+FAMILY = 0.6  # a word of the same family ("украинский" for Украина)
+FAMILY_MIN_LETTERS = 7
 FUZZY_MIN_LETTERS = 5
 FUZZY_CUTOFF = 80.0
-FUZZY_CUTOFF_LONG = 75.0
+FUZZY_CUTOFF_LONG = 80.0
 SENTENCE = 0.95  # one sentence of a long question, read alone
 STORY_POSITIONS = 6
 MAX_SENTENCES = 12
@@ -68,34 +80,55 @@ def _readings_of_word(token: str) -> tuple[tuple[str, float], ...]:
     """The word's own terms before synonyms: [(raw term, weight)], the usual reading first."""
     kind = script(token)
     if kind == "cyr":
+        if not ru_known(token):  # "и" typed for "й" ("днеи", "какои")
+            for i, ch in enumerate(token):
+                if ch == "и" and ru_known(fixed := token[:i] + "й" + token[i + 1:]):
+                    return tuple((lemma, 1.0) for lemma in ru_lemmas(fixed))
         out = [(lemma, 1.0) for lemma in ru_lemmas(token)]
-        for latin in cyrillic_to_latin(token, limit=6):
-            out.append((en_stem(latin), TRANSLIT))
+        if not ru_known(token):  # an English word in Cyrillic ("пермит"); a Russian word ("сим") is not "seem"
+            for latin in cyrillic_to_latin(token, limit=6):
+                out.append((en_stem(latin), TRANSLIT))
         return tuple(out)
     if kind == "lat":
         out = [(en_stem(token), 1.0)]
         variants = latin_to_cyrillic(token)
-        known = [v for v in variants if ru_known(v)]
+        known = list(translit_words(token))
+        if len(token) < 3:  # "go" is not "го": a two-letter Russian word typed in Latin is a function word
+            known = [v for v in known if is_stop(ru_lemma(v))]
+            variants = known
         for v in (known[:2] or variants[:1]):
             out.append((ru_lemma(v), TRANSLIT if v in known else TRANSLIT * 0.9))
         return tuple(out)
     return ((token, 1.0),)
 
 
+DERIVED_LETTERS = 3
+
+
+def _derived(a: str, b: str) -> bool:
+    short, long = sorted((a, b), key=len)
+    return len(long) - len(short) >= DERIVED_LETTERS and long.startswith(short)
+
+
 class QueryAnalyzer:
     def __init__(self, index: Index) -> None:
         self.index = index
         self._keys = {k: tuple(v) for k, v in index.vocab_keys.items()}
-        self._fuzzy_cache: dict[tuple[str, str], tuple[tuple[str, float], ...]] = {}
+        self._fuzzy_cache: dict[tuple[str, str, bool], tuple[tuple[str, float], ...]] = {}
 
-    def _fuzzy(self, term: str, vocab: str) -> tuple[tuple[str, float], ...]:
-        """The closest index words (at most 3, similarity ≥ FUZZY_CUTOFF), as (word, similarity 0..1)."""
-        key = (term, vocab)
+    def _fuzzy(self, term: str, vocab: str, strict: bool = False) -> tuple[tuple[str, float], ...]:
+        """The closest index words (at most 3, similarity ≥ FUZZY_CUTOFF), as (word, similarity 0..1).
+        ``strict``: ``term`` is itself a guess (a transliteration that is no dictionary word), so a looser match
+        for long words is not allowed: "yesterday" read as "естерда" is not a slip for "сестра"."""
+        key = (term, vocab, strict)
         found = self._fuzzy_cache.get(key)
         if found is None:
-            cutoff = FUZZY_CUTOFF if len(term) <= 6 else FUZZY_CUTOFF_LONG  # two slips in a long word
-            matches = process.extract(term, self._keys[vocab], scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
-            found = tuple((match, score / 100.0) for match, score, _ in matches)
+            cutoff = FUZZY_CUTOFF if len(term) <= 6 or strict else FUZZY_CUTOFF_LONG  # two slips in a long word
+            matches = process.extract(term, self._keys[vocab], scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
+            # A word that is the start of a longer one, or the other way round, is another word of the same
+            # family ("citizen" / "citizenship"), not a slip of the finger: it may mean something else.
+            found = tuple((match, score / 100.0) for match, score, _ in matches
+                          if not _derived(term, match))[:3]
             if len(self._fuzzy_cache) > 50_000:
                 self._fuzzy_cache.clear()
             self._fuzzy_cache[key] = found
@@ -108,7 +141,10 @@ class QueryAnalyzer:
         sentences = [x for x in _SENTENCES.split(text) if len(tokens(x)) >= 2]
         if len(sentences) > 1 and len(readings[0].positions) > STORY_POSITIONS:
             for sentence in sentences[:MAX_SENTENCES]:
-                readings.append(Reading(self._positions(sentence), SENTENCE))
+                positions = self._positions(sentence)
+                # One word alone ("is there any way out?") is not the question of a story.
+                if sum(p.known for p in positions) >= 2:
+                    readings.append(Reading(positions, SENTENCE))
         if latin_share(text) >= 0.6:
             converted = layout_to_ru(text)
             words = [w for w in tokens(converted) if len(w) > 1]
@@ -171,6 +207,20 @@ class QueryAnalyzer:
                 unique.append(p)
         return unique
 
+    def _family(self, lemma: str) -> list[tuple[str, float]]:
+        """Index words of the same family as a dictionary word the texts do not use: the shorter of the two (7+
+        letters) is, but for its last letter, the start of the longer ("украинский" → украина, "подпись" →
+        подписать)."""
+        out = []
+        for raw in self.index.family.get(lemma[:5], ()):
+            short = min(len(raw), len(lemma))
+            if short < FAMILY_MIN_LETTERS:
+                continue
+            common = next((i for i, (a, b) in enumerate(zip(raw, lemma, strict=False)) if a != b), short)
+            if common == short - 1:  # an ending apart; "диплом" is not "дипломатический"
+                out.append((self.index.vocab["cyr"][raw], FAMILY))
+        return out
+
     def _word_position(self, word: str, readings: list[tuple[str, float]]) -> Position | None:
         index, synonyms = self.index, self.index.synonyms
         lemma = readings[0][0]
@@ -199,13 +249,18 @@ class QueryAnalyzer:
                 vocab = script(raw)
                 if vocab not in index.vocab:
                     continue
-                for match, similarity in self._fuzzy(raw, vocab):
+                for match, similarity in self._fuzzy(raw, vocab, strict=weight < TRANSLIT):
                     term = index.vocab[vocab][match]
                     value = FUZZY * weight * similarity
                     if value > candidates.get(term, 0.0):
                         candidates[term] = value
+        if kind == "cyr" and spelt_right and not candidates and not synonyms.concept(lemma).startswith("@"):
+            for term, weight in self._family(lemma):
+                candidates[term] = max(candidates.get(term, 0.0), weight)
         if kind == "num" and not candidates:
             return None  # a number the texts never mention: a date or a count, not a topic
         term = synonyms.concept(lemma)
+        if kind == "cyr" and not term.startswith("@") and ru_modifier(word):
+            candidates = {t: w * MODIFIER for t, w in candidates.items()}
         countable = term.startswith("@") or (kind == "cyr" and ru_common_word(word))
         return Position(word, sorted(candidates.items(), key=lambda kv: -kv[1])[:6], term, countable)

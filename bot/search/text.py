@@ -155,6 +155,21 @@ def latin_to_cyrillic(word: str, limit: int = 24) -> tuple[str, ...]:
     return tuple(_variants(word, _LAT_TO_CYR, _LAT_KEYS, limit))
 
 
+_CONSONANTS = frozenset("бвгдждзклмнпрстфхцчшщ")
+
+
+def soft_sign_variants(word: str, limit: int = 6) -> list[str]:
+    """A transliterated word with one soft sign put back ("денги" → деньги, "писмо" → письмо): people typing
+    Latin letters usually leave ь out. One ь after a consonant that ends the word or stands before a consonant."""
+    out = []
+    for i, ch in enumerate(word[:-1] if len(word) > 1 else ""):
+        if ch in _CONSONANTS and word[i + 1] in _CONSONANTS:
+            out.append(word[: i + 1] + "ь" + word[i + 1:])
+    if word and word[-1] in _CONSONANTS:
+        out.append(word + "ь")
+    return out[:limit]
+
+
 @functools.lru_cache(maxsize=100_000)
 def cyrillic_to_latin(word: str, limit: int = 12) -> tuple[str, ...]:
     """'пермит' → ['permit', …]: readings of an English word written in Cyrillic letters."""

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.context import NavContext
-from bot.reminders import buttons, schedule, service
+from bot.i18n import N_, translator
+from bot.reminders import buttons, deadlines, schedule, service
 from bot.reminders.courts import SUBSCRIBER_TIMEZONES, US_TIMEZONES
-from bot.reminders.messages import KIND_NAMES, LEAD_NAMES, event_lines, title, when
-from bot.reminders.models import KINDS
+from bot.reminders.messages import KIND_NAMES, LEAD_NAMES, deadline_lines, event_lines, title, when
+from bot.reminders.models import HEARING_KINDS
 from handlers.ui import ack, button, keyboard, show
 
-KIND, DATE, AMBIGUOUS, TIME, COURT, ZONE, DECISION, LABEL, LEADS, MY_ZONE, CONFIRM = range(11)
+# DECISION asks the day a deadline counts from (a decision, an order, a move, an arrival); the numbers are stored
+# with an open form (bot.persistence), so new states go at the end.
+KIND, DATE, AMBIGUOUS, TIME, COURT, ZONE, DECISION, LABEL, LEADS, MY_ZONE, CONFIRM, DAYS = range(12)
 FORM = "reminder_form"  # the user_data key of the open form's draft
+
+# The question that asks each deadline's start date, as it is written on the person's papers.
+START_QUESTIONS = {
+    "bia": N_("What is the date of the judge's decision? It is on the decision paper. For example 2.12.2026."),
+    "pfr": N_("What is the date of the BIA's decision? It is on the decision itself. For example 2.12.2026."),
+    "reopen_90": N_("What is the date of the final order: the judge's decision, or the BIA's if you appealed? "
+                    "For example 2.12.2026."),
+    "reopen_180": N_("What is the date of the removal order made in your absence (in absentia)? "
+                     "For example 2.12.2026."),
+    "vd": N_("On what date did the judge grant voluntary departure? It is on the order. For example 2.12.2026."),
+    "address": N_("On what date did you move? Today or a past day, for example 2.12.2026."),
+    "one_year": N_("On what date did you last arrive in the US? For example 2.12.2026."),
+}
 
 
 def today_in(context: NavContext, tz: str | None = None) -> date:
@@ -43,16 +59,33 @@ def date_error(context: NavContext, code: str) -> str:
         "past": context._("That date has already passed. Please type the date of the coming event."),
         "too_far": context._("That is more than 3 years ahead. Please check the year."),
         "future_decision": context._("A decision date cannot be in the future. Please type the date on the decision."),
+        "future_move": context._("A move date cannot be in the future: set this reminder once you have moved. "
+                                 "Please type the day you moved."),
+        "deadline_gone": context._("That deadline ended while the form was open. Please type the date again."),
+        "future_arrival": context._("An arrival date cannot be in the future. Please type the day you last arrived "
+                                    "in the US."),
     }
     return "⚠️ " + messages[code]
 
 
 async def ask_kind(update: Update, context: NavContext, draft: service.Draft) -> int:
-    rows = [[button(context._(KIND_NAMES[k]), cb(draft, f"k:{k}"))] for k in KINDS]
+    rows = [[button(context._(KIND_NAMES[k]), cb(draft, f"k:{k}"))] for k in HEARING_KINDS]
+    rows.append([button("⏳ " + context._("A deadline: appeal, motion, leaving, address…"), cb(draft, "kd"))])
+    rows.append([button(context._(KIND_NAMES["other"]), cb(draft, "k:other"))])
     rows.append(cancel_row(context, draft))
     await show(update, "🔔 <b>" + context._("New reminder") + "</b>\n" + context._("What is it?") + "\n\n<i>"
                + context._("Nothing is saved until you confirm at the end. /cancel stops the form.") + "</i>",
                keyboard(rows))
+    return KIND
+
+
+async def ask_deadline_kind(update: Update, context: NavContext, draft: service.Draft) -> int:
+    rows = [[button(context._(KIND_NAMES[k]), cb(draft, f"k:{k}"))] for k in deadlines.DEADLINE_KINDS]
+    rows.append([button("⬅️ " + context._("Back"), cb(draft, "kh"))])
+    rows.append(cancel_row(context, draft))
+    await show(update, "⏳ <b>" + context._("Which deadline?") + "</b>\n" + context._(
+        "I count the last day from the date you give and show how I counted it.") + "\n\n<i>" + context._(
+        "Nothing is saved until you confirm at the end. /cancel stops the form.") + "</i>", keyboard(rows))
     return KIND
 
 
@@ -62,11 +95,21 @@ async def ask_date(update: Update, context: NavContext, draft: service.Draft, pr
     return DATE
 
 
-async def ask_decision(update: Update, context: NavContext, draft: service.Draft, prefix: str = "") -> int:
-    await show(update, prefix + "📅 " + context._(
-        "What is the date of the judge's decision? It is on the decision paper. For example 2.12.2026."),
-        keyboard([cancel_row(context, draft)]), new=update.callback_query is None)
+async def ask_start(update: Update, context: NavContext, draft: service.Draft, prefix: str = "") -> int:
+    """A deadline's first question: the day it counts from."""
+    await show(update, prefix + "📅 " + context._(START_QUESTIONS[draft.kind]),
+               keyboard([cancel_row(context, draft)]), new=update.callback_query is None)
     return DECISION
+
+
+async def ask_days(update: Update, context: NavContext, draft: service.Draft, prefix: str = "") -> int:
+    """Voluntary departure: how many days the judge gave."""
+    rows = [[button(context.ngettext("{n} day", "{n} days", n), cb(draft, f"n:{n}"))
+             for n in deadlines.VD_DAYS_OFFERED], cancel_row(context, draft)]
+    await show(update, prefix + "⏳ " + context._(
+        "How many days did the judge give you to leave? It is on the order: at most 120 if asked for early, at most "
+        "60 at the end of the case. Tap or type the number."), keyboard(rows), new=update.callback_query is None)
+    return DAYS
 
 
 async def ask_time(update: Update, context: NavContext, draft: service.Draft, prefix: str = "") -> int:
@@ -126,10 +169,11 @@ def summary(context: NavContext, draft: service.Draft, subscriber_tz: str | None
     sub = service.Subscription(kind=draft.kind, event_at=draft.event_at(), tz=draft.event_tz(),
                                court_id=draft.court_id, label=draft.label)
     plan = service.preview(draft, datetime.now(schedule.UTC))
-    lines = ["<b>" + title(sub, context.locale) + "</b>", *event_lines(sub, context.locale, subscriber_tz)]
-    if draft.kind == "bia":
-        lines.append(context._("Decision date: {day}", day=when(datetime.combine(draft.decision_on, time(12)),
-                                                                 schedule.BIA_TZ, context.locale, with_time=False)))
+    lines = ["<b>" + title(sub, context.locale) + "</b>"]
+    if draft.is_deadline():
+        lines += deadline_lines(draft.deadline(), translator(context.locale))
+    else:
+        lines += event_lines(sub, context.locale, subscriber_tz)
     lines.append("")
     lines.append(context._("Reminders:"))
     for lead, due in plan.planned:

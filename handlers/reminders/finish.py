@@ -15,15 +15,14 @@ from handlers.reminders.ask import (
     FORM,
     LEADS,
     ask_confirm,
-    ask_date,
     ask_label,
     ask_leads,
     ask_my_zone,
-    date_error,
     draft_of,
     on_stale_form_button,
     summary,
 )
+from handlers.reminders.deadline import ask_when_again
 from handlers.topics import main_menu_button
 from handlers.ui import ack, button, form_button, keyboard, show
 
@@ -81,8 +80,7 @@ async def _already_saved(update: Update, context: NavContext) -> int:
 async def on_confirm(update: Update, context: NavContext, draft: service.Draft, _action: str) -> int:
     user_id = update.effective_user.id
     if draft.has_passed(datetime.now(schedule.UTC)):
-        draft.day = None
-        return await ask_date(update, context, draft, date_error(context, "past") + "\n\n")
+        return await ask_when_again(update, context, draft)
     try:
         if draft.move_id is not None:
             sub = await service.owned(context.session, user_id, draft.move_id)

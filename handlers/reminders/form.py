@@ -7,8 +7,11 @@ of a form carries that form's id, so a button from an older form is recognised a
 ```mermaid
 stateDiagram-v2
     [*] --> KIND: /remind, or 🔔 under an answer
+    KIND --> KIND: ⏳ the deadlines / back
     KIND --> DATE: a hearing or interview
-    KIND --> DECISION: BIA appeal deadline
+    KIND --> DECISION: a deadline (appeal, petition, motion, leaving, address, one year)
+    DECISION --> DAYS: voluntary departure
+    DAYS --> LABEL: the deadline, counted and explained
     DATE --> AMBIGUOUS: 03/12/2026
     AMBIGUOUS --> TIME
     DATE --> TIME
@@ -22,7 +25,7 @@ stateDiagram-v2
     LEADS --> CONFIRM
     MY_ZONE --> CONFIRM
     CONFIRM --> [*]: stored, reminders planned
-    note right of DATE: "the date moved" re-enters here with the subscription's court and time zone
+    note right of DATE: "the date moved" re-enters here (a deadline: at DECISION) with the subscription's place
 ```
 """
 
@@ -38,13 +41,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.context import NavContext
 from bot.reminders import buttons, schedule, service
 from bot.reminders.courts import US_TIMEZONES, court_by_id, search_courts
-from bot.reminders.dates import Ambiguous, DateError, check_range, parse_date, parse_time, read_decision_date
+from bot.reminders.dates import Ambiguous, DateError, check_range, parse_date, parse_time
 from bot.reminders.messages import title, when
 from handlers.reminders.ask import (
     AMBIGUOUS,
     CONFIRM,
     COURT,
     DATE,
+    DAYS,
     DECISION,
     FORM,
     KIND,
@@ -56,9 +60,9 @@ from handlers.reminders.ask import (
     ask_confirm,
     ask_court,
     ask_date,
-    ask_decision,
     ask_kind,
     ask_label,
+    ask_start,
     ask_time,
     ask_zone,
     cancel_row,
@@ -68,6 +72,7 @@ from handlers.reminders.ask import (
     on_stale_form_button,
     today_in,
 )
+from handlers.reminders.deadline import ask_when_again, on_days_button, on_days_text, on_kind_menu, on_start_text
 from handlers.reminders.finish import (
     on_cancel,
     on_cancel_button,
@@ -80,7 +85,6 @@ from handlers.reminders.finish import (
     on_timeout,
     on_wrong_input,
 )
-from handlers.topics import main_menu_button
 from handlers.ui import ack, button, form_button, keyboard, show
 
 # Our form buttons carry the form id, so per-message tracking is not needed; PTB warns about it regardless.
@@ -91,11 +95,9 @@ async def start_form(update: Update, context: NavContext) -> int:
     await ack(update)
     draft = service.Draft(form_id=secrets.token_hex(4), locale=context.locale)
     context.user_data[FORM] = draft
-    data = update.callback_query.data if update.callback_query else ""
-    if data.endswith(":bia"):
-        draft.kind = "bia"
-        draft.leads = list(schedule.BIA_LEADS)
-        return await ask_decision(update, context, draft)
+    entry = buttons.entry_kind(update.callback_query.data) if update.callback_query else None
+    if entry is not None and draft.choose_kind(entry):  # an answer's "remind me": start at that deadline
+        return await ask_start(update, context, draft)
     return await ask_kind(update, context, draft)
 
 
@@ -109,8 +111,8 @@ async def start_move(update: Update, context: NavContext) -> int:
                           label=sub.label, leads=list(sub.leads), move_id=sub.id)
     context.user_data[FORM] = draft
     prefix = context._("New date for: {what}", what=title(sub, context.locale)) + "\n\n"
-    if sub.kind == "bia":
-        return await ask_decision(update, context, draft, prefix)
+    if draft.is_deadline():
+        return await ask_start(update, context, draft, prefix)
     return await ask_date(update, context, draft, prefix)
 
 
@@ -118,8 +120,8 @@ async def start_move(update: Update, context: NavContext) -> int:
 async def on_kind(update: Update, context: NavContext, draft: service.Draft, action: str) -> int:
     if not draft.choose_kind(action.removeprefix("k:")):
         return await ask_kind(update, context, draft)
-    if draft.kind == "bia":
-        return await ask_decision(update, context, draft)
+    if draft.is_deadline():
+        return await ask_start(update, context, draft)
     return await ask_date(update, context, draft)
 
 
@@ -178,8 +180,7 @@ async def on_time_text(update: Update, context: NavContext) -> int:
 
 async def _check_future_then_confirm(update: Update, context: NavContext, draft: service.Draft) -> int:
     if draft.has_passed(datetime.now(schedule.UTC)):
-        draft.day = None
-        return await ask_date(update, context, draft, date_error(context, "past") + "\n\n")
+        return await ask_when_again(update, context, draft)
     return await ask_confirm(update, context, draft)
 
 
@@ -218,35 +219,8 @@ async def on_zone_choice(update: Update, context: NavContext, draft: service.Dra
 
 async def _after_place(update: Update, context: NavContext, draft: service.Draft) -> int:
     if draft.has_passed(datetime.now(schedule.UTC)):  # today, but the hour has passed in that time zone
-        draft.day = None
-        return await ask_date(update, context, draft, date_error(context, "past") + "\n\n")
+        return await ask_when_again(update, context, draft)
     return await ask_label(update, context, draft)
-
-
-async def on_decision_text(update: Update, context: NavContext) -> int:
-    draft = draft_of(context)
-    today = today_in(context, schedule.BIA_TZ)
-    try:
-        parsed = read_decision_date(update.effective_message.text, today)
-    except DateError as exc:
-        return await ask_decision(update, context, draft, date_error(context, exc.code) + "\n\n")
-    deadline = schedule.bia_deadline(parsed)
-    deadline_text = when(datetime.combine(deadline, time(12)), schedule.BIA_TZ, context.locale, with_time=False)
-    if deadline < today:
-        await show(update, "⚠️ " + context._(
-            "The 30 days have already passed: the deadline was {day}. A late appeal is accepted only in rare "
-            "cases. Talk to a lawyer today.", day=deadline_text), keyboard([
-                [button(context._("Appeal: what to do"), "t:appeal-bia")], [main_menu_button(context)]]), new=True)
-        context.user_data.pop(FORM, None)
-        return ConversationHandler.END
-    draft.decision_on = parsed
-    prefix = "⚖️ " + context._(
-        "The appeal deadline is {day}. Form EOIR-26 must be RECEIVED by the Board by then (30 days; moved to the "
-        "next business day when day 30 is a weekend or a federal holiday).", day=deadline_text) + "\n\n"
-    if draft.move_id is not None:
-        await show(update, prefix, None, new=True)
-        return await ask_confirm(update, context, draft)
-    return await ask_label(update, context, draft, prefix)
 
 
 # ---- wiring ----------------------------------------------------------------------------------------------------
@@ -268,13 +242,14 @@ def conversation() -> ConversationHandler:
             CallbackQueryHandler(start_move, pattern=buttons.P_FOLLOWUP_MOVED),
         ],
         states={
-            KIND: [_form(buttons.KIND_ACTION, on_kind)],
+            KIND: [_form(buttons.KIND_ACTION, on_kind), _form(buttons.KIND_MENU_ACTION, on_kind_menu)],
             DATE: [MessageHandler(text, on_date_text)],
             AMBIGUOUS: [_form(r"d:\d{4}-\d{2}-\d{2}", on_date_choice), MessageHandler(text, on_date_text)],
             TIME: [MessageHandler(text, on_time_text)],
             COURT: [_form(r"(c:[a-z0-9-]+|other)", on_court_choice), MessageHandler(text, on_court_text)],
             ZONE: [_form(r"z:\d{1,2}", on_zone_choice)],
-            DECISION: [MessageHandler(text, on_decision_text)],
+            DECISION: [MessageHandler(text, on_start_text)],
+            DAYS: [_form(buttons.DAYS_ACTION, on_days_button), MessageHandler(text, on_days_text)],
             LABEL: [_form("nolabel", on_label_skip), MessageHandler(text, on_label_text)],
             LEADS: [_form(r"(l:[a-z0-9]+|leads)", on_leads)],
             MY_ZONE: [_form(r"my:\d{1,2}", on_my_zone)],

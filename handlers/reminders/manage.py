@@ -7,8 +7,17 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import NavContext
-from bot.reminders import buttons, service
-from bot.reminders.messages import KIND_NAMES, LEAD_NAMES, event_lines, title, when
+from bot.i18n import translator
+from bot.reminders import buttons, deadlines, service
+from bot.reminders.messages import (
+    KIND_NAMES,
+    LEAD_NAMES,
+    deadline_lines,
+    event_lines,
+    subscription_deadline,
+    title,
+    when,
+)
 from bot.reminders.models import PAUSED
 from handlers.topics import main_menu_button
 from handlers.ui import ack, button, keyboard, show
@@ -20,7 +29,7 @@ async def on_list(update: Update, context: NavContext) -> None:
     rows = []
     for sub in subs:
         mark = "⏸ " if sub.status == PAUSED else "🔔 "
-        day = when(sub.event_at, sub.tz, context.locale, with_time=sub.kind != "bia")
+        day = when(sub.event_at, sub.tz, context.locale, with_time=not deadlines.is_deadline(sub.kind))
         rows.append([button(mark + day + " · " + context._(KIND_NAMES[sub.kind]), buttons.details(sub.id))])
     rows.append([button("➕ " + context._("New reminder"), buttons.NEW)])
     rows.append([main_menu_button(context)])
@@ -44,7 +53,12 @@ async def on_details(update: Update, context: NavContext) -> None:
     if sub is None:
         return
     subscriber_tz = await service.user_timezone(context.session, update.effective_user.id)
-    lines = ["<b>" + title(sub, context.locale) + "</b>", *event_lines(sub, context.locale, subscriber_tz),
+    deadline = subscription_deadline(sub)
+    if deadline is not None:
+        moment = deadline_lines(deadline, translator(context.locale))
+    else:
+        moment = event_lines(sub, context.locale, subscriber_tz)
+    lines = ["<b>" + title(sub, context.locale) + "</b>", *moment,
              "", ", ".join(context._(LEAD_NAMES[lead]) for lead in sub.leads)]
     if sub.status == PAUSED:
         lines.append("⏸ " + context._("Paused: no reminders are sent."))
