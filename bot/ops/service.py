@@ -24,7 +24,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings
 from bot.db import Database
 from bot.ops.confirm import ConfirmGate
-from bot.ops.health import HealthServer, outbox_counts, readiness, users_with_reminders
+from bot.ops.health import DeskWatch, HealthServer, outbox_counts, readiness, users_with_reminders
 from bot.ops.metrics import Metrics
 from bot.ops.standby import LockHeld, PostgresLock, SqliteLock, sqlite_path
 from bot.ops.transport import MeteredRequest, metered
@@ -62,7 +62,7 @@ class Ops:
         self._tasks: list[asyncio.Task] = []
         self._head: str | None = None
         self._webhook_info: tuple[float, WebhookInfo | None] | None = None
-        self._refreshers: list[Callable[[AsyncSession, Metrics], Awaitable[None]]] = []
+        self._refreshers: list[Callable[[AsyncSession, Metrics], Awaitable[None]]] = [DeskWatch().refresh]
 
     # -- wiring ----------------------------------------------------------------------------------------------
     def request(self, base: type[HTTPXRequest] = HTTPXRequest, *, polling: bool = False) -> MeteredRequest:
