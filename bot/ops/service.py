@@ -14,7 +14,6 @@ import contextlib
 import logging
 import os
 import secrets
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -53,8 +52,9 @@ class Ops:
         self.webhook = bool(settings.webhook_url)
         self.role = "starting"  # starting → standby → active → stopping
         self.activated_at: float | None = None  # time.monotonic()
-        # Names this process in outbox claims: host, pid and a random part (pids are reused after restarts).
-        self.owner = f"{socket.gethostname()[:12]}:{os.getpid()}:{secrets.token_hex(3)}"
+        # Names this process in outbox claims: its pid and a random part (pids are reused after restarts, and
+        # containers all have small ones). At most 14 characters, so a claim token fits its 32-character column.
+        self.owner = f"{os.getpid() % 10_000_000}-{secrets.token_hex(3)}"
         self.server: HealthServer | None = None
         self.application: Application | None = None
         self._lock: SqliteLock | PostgresLock | None = None
