@@ -164,6 +164,7 @@ async def serve(settings: Settings) -> None:
         await connect_bot_api(application.bot)  # getMe: a standby finds a bad token now, not at takeover
         # A standby waits here until it is the active process (bot.ops), before the Application loads its
         # persistent data: forms are read as they are when it takes over.
+        application.ops.exit_on_lock_loss = True
         try:
             if not await stop.unless_stopped(application.ops.become_active(application)):
                 log.info("stopped while waiting as the standby")

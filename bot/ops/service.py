@@ -63,6 +63,9 @@ class Ops:
         self._head: str | None = None
         self._webhook_info: tuple[float, WebhookInfo | None] | None = None
         self._refreshers: list[Callable[[AsyncSession, Metrics], Awaitable[None]]] = [DeskWatch().refresh]
+        # ``python -m bot run`` exits at once when the lock is lost; an Application inside another program (tests,
+        # benchmarks) only says so, and /readyz fails: a test database dropped under a live app must not end pytest.
+        self.exit_on_lock_loss = False
 
     # -- wiring ----------------------------------------------------------------------------------------------
     def request(self, base: type[HTTPXRequest] = HTTPXRequest, *, polling: bool = False) -> MeteredRequest:
@@ -165,6 +168,10 @@ class Ops:
         updates not yet handled are not confirmed (see ConfirmGate) and claimed outbox rows are taken back by the
         next active process. A supervisor (Docker, systemd) starts this process again, as a standby.
         """
+        if not self.exit_on_lock_loss:
+            log.critical("lost the standby lock connection (%s)", reason)
+            self.role = "lost"
+            return
         log.critical("lost the standby lock connection (%s): exiting at once so that two processes never "
                      "handle updates together", reason)
         for handler in logging.getLogger().handlers:
