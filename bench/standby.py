@@ -71,8 +71,10 @@ class Bot:
     async def role(self, client: httpx.AsyncClient) -> str | None:
         try:
             response = await client.get(f"http://127.0.0.1:{self.port}/readyz")
-            body = response.json()
-            return "active" if response.status_code == 200 else body.get("role")
+            role = response.json().get("role")
+            if response.status_code == 200:
+                return "active"
+            return "taking over" if role == "active" else role  # holds the lock, not polling yet
         except (httpx.HTTPError, ValueError):
             return None
 
@@ -81,11 +83,12 @@ class Bot:
         self.process.wait(10)
         self.log.close()
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """SIGTERM, waiting in a thread: this event loop serves the local Bot API the bot's last calls go to."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(20)
+                await asyncio.to_thread(self.process.wait, 20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.log.close()
@@ -252,8 +255,8 @@ async def scenario(label: str, confirm_wait: str, url: str, args, log_dir: Path,
             with contextlib.suppress(WaitTimeout):
                 await api.wait_for(lambda: answered(len(sent)), timeout=30)
             await asyncio.sleep(2.0)
-            active.stop()
-            standby.stop()
+            await active.stop()
+            await standby.stop()
         await proxy.stop()
         result.lost_windows, result.twice_windows = proxy.windows()
         result.sent = len(sent)

@@ -177,6 +177,7 @@ def retry_seconds(exc: RetryAfter) -> float:
 async def claim(session: AsyncSession, model: type, now: datetime, limit: int, lease: timedelta = LEASE,
                 owner: str = "") -> list:
     """Atomically take up to ``limit`` due rows of an outbox table. The claim names its ``owner`` (the process)."""
+    assert len(owner) <= 19, "owner + '.' + 12 hex characters must fit claim_token (32)"
     token = f"{owner}.{secrets.token_hex(6)}" if owner else secrets.token_hex(8)
     due = or_(
         and_(model.status == PENDING, model.due_at <= now),

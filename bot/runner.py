@@ -86,7 +86,7 @@ async def prepare_database(database: Database) -> None:
 
 
 async def connect_bot_api(application) -> None:
-    """``getMe``: the token is accepted and the Bot API answers."""
+    """``getMe``: the token is accepted and the Bot API answers (``application``: the Application, or its bot)."""
     try:
         await application.initialize()
     except InvalidToken:
@@ -100,7 +100,7 @@ async def connect_bot_api(application) -> None:
 
 
 class _StopSignal:
-    """SIGINT/SIGTERM, caught from the start: a standby waits in post_init (for days, maybe) and must stop too."""
+    """SIGINT/SIGTERM, caught from the start: a standby waits for the lock (for days, maybe) and must stop too."""
 
     def __init__(self) -> None:
         self.event = asyncio.Event()
@@ -161,13 +161,22 @@ async def serve(settings: Settings) -> None:
     server, connected = None, False
     stop = _StopSignal()
     try:
+        await connect_bot_api(application.bot)  # getMe: a standby finds a bad token now, not at takeover
+        # A standby waits here until it is the active process (bot.ops), before the Application loads its
+        # persistent data: forms are read as they are when it takes over.
+        application.ops.exit_on_lock_loss = True
+        try:
+            if not await stop.unless_stopped(application.ops.become_active(application)):
+                log.info("stopped while waiting as the standby")
+                await application.ops.stop()
+                await application.bot.shutdown()
+                return
+        except LockHeld as exc:
+            raise StartupError(FAILURE, str(exc)) from None
         await connect_bot_api(application)
         connected = True
         try:
-            # A standby waits in post_init until it is the active process (bot.ops).
-            if not await stop.unless_stopped(application.post_init(application)):
-                log.info("stopped while waiting as the standby")
-                return
+            await application.post_init(application)
             if settings.webhook_url:
                 server = await start_webhook(application, settings)
             else:
@@ -175,8 +184,6 @@ async def serve(settings: Settings) -> None:
             await application.start()
         except StartupError:
             raise
-        except LockHeld as exc:
-            raise StartupError(FAILURE, str(exc)) from None
         except (TelegramError, OSError) as exc:
             raise StartupError(FAILURE, f"the bot could not start ({type(exc).__name__})") from None
         mode = f"webhook on {settings.webhook_host}:{settings.webhook_port}" if server else "polling"

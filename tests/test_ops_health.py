@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -88,6 +88,15 @@ async def test_metrics_after_traffic_show_the_counters_and_name_nobody(ops_app, 
     ids = await seed(database, 3)  # reminders due now: the outbox sends them
     api.register_chats(ids, token=api.make_token())
     await eventually(lambda: all(api.bot_messages(i) for i in ids), limit=20)
+    from bot.helpdesk.models import CLOSED, OPEN, Ticket
+
+    now = datetime.now(UTC)
+    async with database.session() as session:  # one ticket waiting 10 minutes, one answered after 2 minutes
+        session.add(Ticket(locale="ru", status=OPEN, created_at=now - timedelta(minutes=10),
+                           waiting_since=now - timedelta(minutes=10), last_activity_at=now))
+        session.add(Ticket(locale="en", status=CLOSED, created_at=now - timedelta(minutes=2), first_answer_at=now,
+                           last_activity_at=now))
+        await session.commit()
     await ops_app.ops.refresh_gauges()
 
     async def scrape():  # the outbox counts a batch once it is settled, a moment after the last send
@@ -108,6 +117,10 @@ async def test_metrics_after_traffic_show_the_counters_and_name_nobody(ops_app, 
     assert got[("navigator_outbox_due", (("kind", "reminders"),))] == 0
     assert got[("navigator_users_with_reminders", ())] == 3
     assert sum(v for (name, _), v in got.items() if name == "navigator_search_answers_total") >= 1
+    assert got[("navigator_desk_open_tickets", ())] == 1
+    assert got[("navigator_desk_oldest_wait_seconds", ())] >= 600
+    assert got[("navigator_desk_first_answer_seconds_count", ())] == 1
+    assert got[("navigator_desk_first_answer_seconds_bucket", (("le", "300.0"),))] == 1
     assert got[("navigator_ready", ())] == 1 and got[("navigator_active", ())] == 1
     assert 0 <= got[("navigator_last_poll_age_seconds", ())] < 60
 

@@ -116,14 +116,16 @@ class BotProcess:
             self._log_file.flush()
         return self.log.read_text()
 
-    def stop(self) -> int | None:
+    async def stop(self) -> int | None:
+        """SIGTERM and wait — without blocking this event loop, which serves the local Bot API the bot's last
+        calls go to."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(20)
+                await asyncio.to_thread(self.process.wait, 20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait(5)
+                await asyncio.to_thread(self.process.wait, 5)
         self._log_file.close()
         return self.process.returncode
 
@@ -199,9 +201,9 @@ async def test_the_standby_takes_over_mid_traffic_and_mid_dispatch(api, database
         assert metrics[("navigator_standby_takeovers_total", ())] == 1
         print(f"takeover after SIGKILL: {takeover:.2f} s")
     finally:
-        active.stop()
+        await active.stop()
         if standby is not None:
-            assert standby.stop() == 0, standby.stderr()[-2000:]
+            assert await standby.stop() == 0, standby.stderr()[-2000:]
         await proxy.stop()
 
 
@@ -228,9 +230,9 @@ async def test_an_active_process_that_loses_its_lock_stops_at_once(api, database
         await eventually(lambda: answers(api, 761_000_001), limit=30)
         assert len(answers(api, 761_000_001)) == 1
     finally:
-        active.stop()
+        await active.stop()
         if standby is not None:
-            standby.stop()
+            await standby.stop()
 
 
 async def test_a_second_process_on_one_sqlite_file_refuses_to_start(api, tmp_path):
@@ -256,9 +258,9 @@ async def test_a_second_process_on_one_sqlite_file_refuses_to_start(api, tmp_pat
             api.user_sends(762_000_001, "/start", token=token)
             await eventually(lambda: answers(api, 762_000_001), limit=30)
         finally:
-            assert third.stop() == 0
+            assert await third.stop() == 0
     finally:
-        first.stop()
+        await first.stop()
 
 
 async def test_a_process_that_starts_takes_back_the_claims_of_a_dead_one_at_once(api, database, settings):
@@ -296,8 +298,41 @@ async def test_a_standby_stops_cleanly_while_it_waits(api, database_url, tmp_pat
         await active.wait_role("active")
         standby = BotProcess(tmp_path, "b", api_url=api.url, token=token, database_url=database_url)
         await standby.wait_role("standby")
-        assert standby.stop() == 0
+        assert await standby.stop() == 0
         assert "stopped while waiting as the standby" in standby.stderr()
         await active.wait_role("active")  # untouched
     finally:
-        assert active.stop() == 0
+        assert await active.stop() == 0
+
+
+@pg_only
+async def test_a_form_begun_on_the_active_process_continues_on_the_standby(api, database_url, database, tmp_path):
+    """The standby was started before the form began: it reads people's forms when it takes over, not when it
+    started waiting."""
+    from datetime import UTC, datetime, timedelta
+
+    from handlers.reminders.ask import TIME
+    from tests.test_forms_survive_restart import Chat, saved
+
+    token = api.make_token(5154)
+    active = BotProcess(tmp_path, "a", api_url=api.url, token=token, database_url=database_url)
+    standby = None
+    try:
+        await active.wait_role("active")
+        standby = BotProcess(tmp_path, "b", api_url=api.url, token=token, database_url=database_url)
+        await standby.wait_role("standby")
+        person = Chat(api, token, 763_000_001)
+        await person.send("/remind")
+        await person.press(":k:master")
+        day = (datetime.now(UTC) + timedelta(days=40)).date()
+        assert "What time" in (await person.send(day.strftime("%d.%m.%Y"))).text
+        await saved(database, "reminder_form", 763_000_001, TIME)
+        active.process.send_signal(signal.SIGKILL)
+        active.process.wait(10)
+        await standby.wait_role("active", limit=TAKEOVER_S)
+        screen = await person.send("9:30")
+        assert "Which immigration court" in screen.text, screen.text
+    finally:
+        await active.stop()
+        if standby is not None:
+            assert await standby.stop() == 0

@@ -136,6 +136,28 @@ async def users_with_reminders(ops: Ops) -> int:
                                     .where(Subscription.status == ACTIVE)) or 0
 
 
+class DeskWatch:
+    """Help-desk figures from its table: open tickets, the longest wait, and each new first answer's delay
+    (observed once, when a refresh first sees it; earlier ones are not replayed after a restart)."""
+
+    def __init__(self) -> None:
+        self.seen_until = utcnow()
+
+    async def refresh(self, session, metrics) -> None:
+        from bot.helpdesk.models import OPEN, Ticket
+
+        now = utcnow()
+        metrics.desk_open_tickets.set(await session.scalar(
+            select(func.count()).select_from(Ticket).where(Ticket.status == OPEN)) or 0)
+        oldest = await session.scalar(select(func.min(Ticket.waiting_since)).where(Ticket.status == OPEN))
+        metrics.desk_oldest_wait_seconds.set((now - oldest).total_seconds() if oldest else 0)
+        rows = (await session.execute(select(Ticket.created_at, Ticket.first_answer_at).where(
+            Ticket.first_answer_at > self.seen_until))).all()
+        for created, answered in rows:
+            metrics.desk_first_answer_seconds.observe(max(0.0, (answered - created).total_seconds()))
+        self.seen_until = max([self.seen_until, *(answered for _, answered in rows)])
+
+
 CHECKS = (("database", database_answers), ("migrations", migrations_at_head), ("updates", updates_arrive),
           ("outbox", outbox_on_time))
 

@@ -52,12 +52,15 @@ class Metrics:
                                     registry=r)
         self.users_with_reminders = Gauge("navigator_users_with_reminders",
                                           "People with at least one active reminder subscription", registry=r)
-        # Fed by the search and help-desk features (``app.ops.metrics``; gauges through ``Ops.add_refresher``).
+        # Search bands (``Search.on_result``) and the help desk (read from its table, see ``health.DeskWatch``).
         self.search_answers = Counter("navigator_search_answers",
                                       "Free-text questions, by the band of the answer (confident, unsure, none)",
                                       ["band"], registry=r)
         self.desk_open_tickets = Gauge("navigator_desk_open_tickets", "Help-desk tickets not yet answered",
                                        registry=r)
+        self.desk_oldest_wait_seconds = Gauge("navigator_desk_oldest_wait_seconds",
+                                              "How long the longest-waiting open ticket has waited for an answer",
+                                              registry=r)
         self.desk_first_answer_seconds = Histogram(
             "navigator_desk_first_answer_seconds", "Time from a ticket to its first volunteer answer",
             buckets=(60, 300, 900, 1800, 3600, 3 * 3600, 12 * 3600, 86400, 3 * 86400), registry=r)

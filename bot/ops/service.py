@@ -14,7 +14,6 @@ import contextlib
 import logging
 import os
 import secrets
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -24,7 +23,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings
 from bot.db import Database
 from bot.ops.confirm import ConfirmGate
-from bot.ops.health import HealthServer, outbox_counts, readiness, users_with_reminders
+from bot.ops.health import DeskWatch, HealthServer, outbox_counts, readiness, users_with_reminders
 from bot.ops.metrics import Metrics
 from bot.ops.standby import LockHeld, PostgresLock, SqliteLock, sqlite_path
 from bot.ops.transport import MeteredRequest, metered
@@ -53,8 +52,9 @@ class Ops:
         self.webhook = bool(settings.webhook_url)
         self.role = "starting"  # starting → standby → active → stopping
         self.activated_at: float | None = None  # time.monotonic()
-        # Names this process in outbox claims: host, pid and a random part (pids are reused after restarts).
-        self.owner = f"{socket.gethostname()[:12]}:{os.getpid()}:{secrets.token_hex(3)}"
+        # Names this process in outbox claims: its pid and a random part (pids are reused after restarts, and
+        # containers all have small ones). At most 14 characters, so a claim token fits its 32-character column.
+        self.owner = f"{os.getpid() % 10_000_000}-{secrets.token_hex(3)}"
         self.server: HealthServer | None = None
         self.application: Application | None = None
         self._lock: SqliteLock | PostgresLock | None = None
@@ -62,7 +62,10 @@ class Ops:
         self._tasks: list[asyncio.Task] = []
         self._head: str | None = None
         self._webhook_info: tuple[float, WebhookInfo | None] | None = None
-        self._refreshers: list[Callable[[AsyncSession, Metrics], Awaitable[None]]] = []
+        self._refreshers: list[Callable[[AsyncSession, Metrics], Awaitable[None]]] = [DeskWatch().refresh]
+        # ``python -m bot run`` exits at once when the lock is lost; an Application inside another program (tests,
+        # benchmarks) only says so, and /readyz fails: a test database dropped under a live app must not end pytest.
+        self.exit_on_lock_loss = False
 
     # -- wiring ----------------------------------------------------------------------------------------------
     def request(self, base: type[HTTPXRequest] = HTTPXRequest, *, polling: bool = False) -> MeteredRequest:
@@ -100,7 +103,23 @@ class Ops:
 
     # -- life cycle ------------------------------------------------------------------------------------------
     async def start(self, application: Application) -> None:
+        """From post_init: be the active process (if ``become_active`` has not been awaited already), then keep
+        the gauges fresh."""
+        await self.become_active(application)
+        if self.metrics and not self._tasks:
+            self._tasks.append(asyncio.create_task(self._refresh_loop(), name="ops-refresh"))
+
+    async def become_active(self, application: Application) -> None:
+        """Serve the endpoint, then return once this process is the active one: at once on SQLite (or LockHeld),
+        on PostgreSQL when it holds the lock. ``python -m bot run`` awaits this before the Application loads its
+        persistent data, so a standby that takes over days later reads the forms as they are then."""
         self.application = application
+        if self.server is None and self.settings.ops_listen:
+            await self._serve()
+        if self.role != "active":
+            await self._become_active()
+
+    async def _serve(self) -> None:
         if self.settings.ops_listen:
             host, port = self.settings.ops_listen
             self.server = HealthServer(self, host, port)
@@ -113,9 +132,6 @@ class Ops:
                 log.error("OPS_LISTEN %s:%d cannot be used (%s): health and metrics are off", host, port,
                           type(exc).__name__)
                 self.server = None
-        await self._become_active()
-        if self.metrics:
-            self._tasks.append(asyncio.create_task(self._refresh_loop(), name="ops-refresh"))
 
     async def _become_active(self) -> None:
         path = sqlite_path(self.database.url)
@@ -152,6 +168,10 @@ class Ops:
         updates not yet handled are not confirmed (see ConfirmGate) and claimed outbox rows are taken back by the
         next active process. A supervisor (Docker, systemd) starts this process again, as a standby.
         """
+        if not self.exit_on_lock_loss:
+            log.critical("lost the standby lock connection (%s)", reason)
+            self.role = "lost"
+            return
         log.critical("lost the standby lock connection (%s): exiting at once so that two processes never "
                      "handle updates together", reason)
         for handler in logging.getLogger().handlers:
