@@ -235,21 +235,26 @@ async def test_readyz_fails_after_webhook_delivery_errors(settings, api):
         await stop_app(application)
 
 
-async def test_update_confirmation_waits_until_handled(ops_app, api):
-    """The next getUpdates is sent only once the previous batch is handled: nothing is confirmed unanswered.
-    (Stock PTB asks again at once, confirming the /start while its reply is still on the way.)"""
-    person = Person(api, ops_app, language_code="en")
-    api.set_delay("sendMessage", 0.5)
-    before = len(api.calls)
-    update_id = max((int(p.get("offset") or 0) for name, p in api.calls if name == "getUpdates"), default=0)
-    await person.send("/start")
+async def test_update_confirmation_waits_until_handled(settings, api):
+    """With the confirm gate on (UPDATE_CONFIRM_WAIT_S > 0, opt-in), the next getUpdates is sent only once the previous
+    batch is handled: nothing is confirmed unanswered. (Stock PTB, our default, asks again at once, confirming the
+    /start while its reply is still on the way.)"""
+    application = await start_app(with_settings(ops_settings(settings), confirm_wait_s=2.0))
+    try:
+        person = Person(api, application, language_code="en")
+        api.set_delay("sendMessage", 0.5)
+        before = len(api.calls)
+        update_id = max((int(p.get("offset") or 0) for name, p in api.calls if name == "getUpdates"), default=0)
+        await person.send("/start")
 
-    def confirming_polls() -> list[int]:
-        return [i for i, (name, params) in enumerate(api.calls[before:])
-                if name == "getUpdates" and int(params.get("offset") or 0) > update_id]
-    polls = await eventually(confirming_polls)
-    sends = [i for i, (name, _) in enumerate(api.calls[before:]) if name == "sendMessage"]
-    assert sends and polls[0] > sends[0], "the update was confirmed before its reply was sent"
+        def confirming_polls() -> list[int]:
+            return [i for i, (name, params) in enumerate(api.calls[before:])
+                    if name == "getUpdates" and int(params.get("offset") or 0) > update_id]
+        polls = await eventually(confirming_polls)
+        sends = [i for i, (name, _) in enumerate(api.calls[before:]) if name == "sendMessage"]
+        assert sends and polls[0] > sends[0], "the update was confirmed before its reply was sent"
+    finally:
+        await stop_app(application)
 
 
 async def test_the_docker_health_probe(ops_app):

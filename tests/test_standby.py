@@ -150,7 +150,7 @@ async def test_the_standby_takes_over_mid_traffic_and_mid_dispatch(api, database
     api.register_chats(reminder_users, token=token)
     proxy = await HoldingProxy(api.url).start()
     # The bound on waiting for handling is lifted for the active process so the test controls the moment of the
-    # kill; with the default (2 s) a reply held for longer than that is confirmed and would be lost.
+    # kill; with a short bound a reply held for longer than that is confirmed and would be lost.
     common = {"REMINDER_DISPATCH_INTERVAL": "0.5", "STANDBY_TAKEOVER_S": str(TAKEOVER_S)}
     active = BotProcess(tmp_path, "a", api_url=proxy.url, token=token, database_url=database_url,
                         UPDATE_CONFIRM_WAIT_S="600", REMINDER_SEND_RATE="2", **common)  # 30 s of dispatching
