@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
@@ -26,9 +25,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot import schema, users
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, LazySession
 from bot.i18n import Translator, locale_for, translator
-from bot.models import User
 from bot.persistence import DatabasePersistence
 
 if TYPE_CHECKING:
@@ -42,11 +40,19 @@ log = logging.getLogger(__name__)
 assert schema.Base.metadata.tables  # every table registered before the first update (and /delete_me walks them)
 
 
-@dataclass
 class UpdateScope:
-    session: AsyncSession
-    user: User | None
-    locale: str
+    """One update's database session (opened only if something needs it), its user and language."""
+
+    __slots__ = ("lazy_session", "locale", "user")
+
+    def __init__(self, db: Database, locale: str) -> None:
+        self.lazy_session = LazySession(db)
+        self.user: users.Known | None = None
+        self.locale = locale
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.lazy_session()
 
 
 _scope: ContextVar[UpdateScope | None] = ContextVar("navigator_update_scope", default=None)
@@ -90,28 +96,29 @@ class NavigatorApplication(Application):
             await super().process_update(update)
             return
         settings = self.settings
-        async with self.db.session() as session:
+        scope = UpdateScope(self.db, settings.default_locale)
+        try:
             tg_user = update.effective_user
-            scope = UpdateScope(session=session, user=None, locale=settings.default_locale)
             if tg_user is not None:
                 try:
-                    scope.user = await users.touch(session, tg_user.id)
+                    scope.user = await users.touch(scope.lazy_session, tg_user.id)
                 except Exception:
                     # The database is down or locked: still answer in the right language; handlers that
                     # need the database will fail and the error handler says so.
                     log.exception("could not load user row")
-                    await session.rollback()
+                    await scope.session.rollback()
                 scope.locale = locale_for(
                     scope.user.locale if scope.user else None, tg_user.language_code, settings.default_locale
                 )
                 if scope.user is not None and scope.user.returned:
-                    await self._welcome_back(session, tg_user.id, scope.locale)
+                    await self._welcome_back(scope.session, tg_user.id, scope.locale)
             token = _scope.set(scope)
             try:
                 await super().process_update(update)
             finally:
                 _scope.reset(token)
-
+        finally:
+            await scope.lazy_session.close()
 
     async def _welcome_back(self, session: AsyncSession, user_id: int, locale: str) -> None:
         """The person had blocked the bot and writes again: what the block paused resumes, and they are told once
@@ -161,7 +168,13 @@ class NavContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     @property
     def session(self) -> AsyncSession:
+        """The update's session (opened now if it was not yet)."""
         return self.scope.session
+
+    @property
+    def lazy_session(self) -> LazySession:
+        """The update's session, for services that open it only when they must query."""
+        return self.scope.lazy_session
 
     @property
     def locale(self) -> str:

@@ -96,3 +96,29 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class LazySession:
+    """One update's session, opened the first time something calls it: most updates (a tap on a screen that is
+    in memory, /start of someone who has no row) need no query and so no session. Calling it again gives the same
+    session, so an update never holds two connections (a burst of updates each waiting for a second one would
+    wait on each other)."""
+
+    __slots__ = ("_database", "_session")
+
+    def __init__(self, database: Database) -> None:
+        self._database, self._session = database, None
+
+    @property
+    def engine(self):
+        return self._database.engine
+
+    def __call__(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._database.sessionmaker()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()

@@ -10,7 +10,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import Base, utcnow
+from bot.db import Base, LazySession, utcnow
 from bot.models import User
 
 # last_seen_at is kept coarse on purpose: a write per message would cost speed and say more than we need.
@@ -47,8 +47,8 @@ MAX_CACHED_ROWS = 50_000
 _directories: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def _directory(session: AsyncSession) -> _Directory:
-    engine = session.get_bind()
+def _directory(session: AsyncSession | LazySession) -> _Directory:
+    engine = session.engine.sync_engine if isinstance(session, LazySession) else session.get_bind()
     directory = _directories.get(engine)
     if directory is None:
         directory = _directories[engine] = _Directory()
@@ -74,20 +74,21 @@ def forget(session: AsyncSession, user_id: int, *, exists: bool | None = None) -
         (directory.ids.add if exists else directory.ids.discard)(user_id)
 
 
-async def touch(session: AsyncSession, user_id: int) -> Known | None:
+async def touch(session: LazySession, user_id: int) -> Known | None:
     """The user's stored preferences if they have a row, noting (hourly) that they are active and not blocking us.
 
     Browsing creates no row: a row appears only when a feature needs one (a chosen language, a reminder, news).
-    Someone who only reads the answers leaves nothing behind in the database.
+    Someone who only reads the answers leaves nothing behind in the database. ``session`` gives the update's
+    session; it is asked for only when a query is needed (most updates need none: the directory is in memory).
     """
     directory = _directory(session)
     if directory.ids is None or time.monotonic() - directory.checked_at > REFRESH:
-        await _refresh(session, directory)
+        await _refresh(session(), directory)
     if user_id not in directory.ids:
         return None
     known = directory.rows.get(user_id)
     if known is None:
-        row = await session.get(User, user_id)
+        row = await session().get(User, user_id)
         if row is None:
             directory.ids.discard(user_id)
             return None
@@ -97,8 +98,8 @@ async def touch(session: AsyncSession, user_id: int) -> Known | None:
     now = utcnow()
     known.returned = known.blocked
     if known.blocked or now - known.last_seen_at > LAST_SEEN_GRANULARITY:
-        await session.execute(update(User).where(User.id == user_id).values(last_seen_at=now, blocked=False))
-        await session.commit()
+        await session().execute(update(User).where(User.id == user_id).values(last_seen_at=now, blocked=False))
+        await session().commit()
         known.last_seen_at, known.blocked = now, False
     return known
 

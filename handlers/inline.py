@@ -61,7 +61,7 @@ async def on_inline_query(update: Update, context: NavContext) -> None:
 
 
 async def answer_article(context: NavContext, slug: str) -> InlineQueryResultArticle | None:
-    screen = await service.screen(context.session, slug, context.locale)
+    screen = await service.screen(context.lazy_session, slug, context.locale)
     if screen is None or screen.topic.kind != "answer":
         return None
     text = screen.text

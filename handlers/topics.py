@@ -84,7 +84,7 @@ def screen_markup(context: NavContext, screen: service.Screen) -> InlineKeyboard
 async def send_topic(update: Update, context: NavContext, slug: str, *, new: bool = False,
                      prefix: str = "") -> bool:
     """Show a topic; False if it does not exist (the caller decides what to say)."""
-    screen = await service.screen(context.session, slug, context.locale)
+    screen = await service.screen(context.lazy_session, slug, context.locale)
     if screen is None:
         return False
     if screen.topic.kind == "answer":
@@ -130,7 +130,7 @@ async def on_short_button(update: Update, context: NavContext) -> None:
     """The answer's short version as a new plain message (no HTML, no buttons): easy to forward or dictate."""
     slug = update.callback_query.data.removeprefix("ts:")
     await ack(update)
-    screen = await service.screen(context.session, slug, context.locale)
+    screen = await service.screen(context.lazy_session, slug, context.locale)
     if screen is None or screen.topic.kind != "answer" or not screen.text.short:
         await show_main_menu(update, context, new=True,
                              prefix=context._("This menu was updated. Here is the current one.") + "\n\n")

@@ -11,6 +11,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import LazySession
 from bot.knowledge.models import LOCAL_CHANGES, ContentState, Topic, TopicText
 from bot.knowledge.pack import ROOT_SLUG
 
@@ -89,25 +90,26 @@ async def text_for(session: AsyncSession, topic: Topic, locale: str) -> TopicTex
     return by_locale.get(locale) or next(iter(by_locale.values()), None)
 
 
-async def screen(session: AsyncSession, slug: str, locale: str) -> Screen | None:
+async def screen(session: LazySession, slug: str, locale: str) -> Screen | None:
     """Everything needed to show one topic, or None if it does not exist (any more).
 
     Screens are kept in memory until the content changes: at once for changes made in this process, and
-    within ``RECHECK_SECONDS`` for changes made by another process (one small query). A tap costs no query.
+    within ``RECHECK_SECONDS`` for changes made by another process (one small query). A tap on a cached screen
+    costs no query and opens no database session.
     """
-    engine = session.get_bind()
+    engine = session.engine.sync_engine
     cache = _caches.get(engine)
     if cache is None:
         cache = _caches[engine] = _Cache()
     now = time.monotonic()
+    key = (slug, locale)
     if cache.local_changes != LOCAL_CHANGES[0] or now - cache.checked_at > RECHECK_SECONDS:
-        version = await session.scalar(select(ContentState.version).where(ContentState.id == 1))
+        version = await session().scalar(select(ContentState.version).where(ContentState.id == 1))
         if version != cache.version or cache.local_changes != LOCAL_CHANGES[0]:
             cache.version, cache.screens = version, {}
         cache.local_changes, cache.checked_at = LOCAL_CHANGES[0], now
-    key = (slug, locale)
     if key not in cache.screens:
-        cache.screens[key] = await _load_screen(session, slug, locale)
+        cache.screens[key] = await _load_screen(session(), slug, locale)
     return cache.screens[key]
 
 
