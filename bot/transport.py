@@ -19,9 +19,13 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
+from aiohttp import ClientConnectorError
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import RequestData
+
+from bot.http import AiohttpRequest
+from bot.updates import slot_released
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,8 @@ class PerChatRetry(BaseRateLimiter[int]):
             return
         delay = until - time.monotonic()
         if delay > 0:
-            await asyncio.sleep(delay)
+            async with slot_released():  # waiting is no work: the update's slot serves others meanwhile
+                await asyncio.sleep(delay)
         elif self._paused.get(chat) == until:
             del self._paused[chat]
 
@@ -99,11 +104,13 @@ class PerChatRetry(BaseRateLimiter[int]):
                 log.info("429 on %s: this chat waits %.0f s, other chats go on", endpoint, seconds)
                 self._pause(chat, seconds)
                 if chat is None:  # no chat to hold back: this request alone waits
-                    await asyncio.sleep(seconds)
+                    async with slot_released():
+                        await asyncio.sleep(seconds)
 
 
-class RetryingRequest(HTTPXRequest):
-    """HTTPXRequest that repeats a request once after a 5xx, or after a connection that could not be opened."""
+class RetryingRequest(AiohttpRequest):
+    """The replies' transport (:mod:`bot.http`), repeating a request once after a 5xx or after a connection that
+    could not be opened."""
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          **timeouts: Any) -> tuple[int, bytes]:
@@ -116,7 +123,7 @@ class RetryingRequest(HTTPXRequest):
         except TimedOut:
             raise  # it may have arrived: never send it twice
         except NetworkError as exc:
-            if not repeatable or "ConnectError" not in str(exc):
+            if not repeatable or not isinstance(exc.__cause__, ClientConnectorError):
                 raise
             log.debug("Bot API connection failed; trying once more")
         else:

@@ -14,6 +14,13 @@ Two rules keep one person from holding up the others:
   ``process_update`` is overridden to take the person's lock first, then the slot.
 * A person's updates beyond ``flood_messages`` within ``flood_seconds`` are dropped unread, and the person gets
   one polite "slow down" message per burst (``on_flood``), not one per dropped message.
+* An update that only waits — its chat was given a 429 and must sit out ``retry_after`` (``bot.transport``) — hands
+  its slot back for the wait (:func:`slot_released`) and takes one again afterwards, so a few people's 429s can
+  never hold every slot.
+
+There are few slots (:data:`MAX_CONCURRENT_UPDATES`) on purpose: updates are short (a cached screen, a reply), the
+process has one core's worth of Python, and the Bot API connections are as many (``bot.ops.Ops.request``). More
+updates at once than connections only queue inside the HTTP client, whose bookkeeping grows with that queue.
 """
 
 from __future__ import annotations
@@ -22,21 +29,60 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.http import CONNECTIONS
 from bot.i18n import N_, locale_for, translator
 
 log = logging.getLogger(__name__)
 
-MAX_CONCURRENT_UPDATES = 32
+MAX_CONCURRENT_UPDATES = CONNECTIONS  # as many as the bot's Bot API connections
 FLOOD_MESSAGES = 20  # a person's updates in FLOOD_SECONDS beyond which they are dropped
 FLOOD_SECONDS = 10.0
 _SWEEP_EVERY = 1024  # updates between sweeps of idle people's counters
 
 FloodNotice = Callable[[Update], Awaitable[None]]
+
+
+class _Slot:
+    """The slot an update holds while it runs; it can be handed back during a wait (see :func:`slot_released`)."""
+
+    __slots__ = ("_semaphore", "held")
+
+    def __init__(self, semaphore: asyncio.BoundedSemaphore) -> None:
+        self._semaphore, self.held = semaphore, False
+
+    async def acquire(self) -> None:
+        await self._semaphore.acquire()
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self._semaphore.release()
+
+
+_current_slot: ContextVar[_Slot | None] = ContextVar("navigator_update_slot", default=None)
+
+
+@asynccontextmanager
+async def slot_released() -> AsyncIterator[None]:
+    """Around a wait that is no work (a 429's retry_after): the update's slot is free for others meanwhile, and
+    taken again before the update goes on. Outside an update (the outbox's own sends) it changes nothing."""
+    slot = _current_slot.get()
+    if slot is None or not slot.held:
+        yield
+        return
+    slot.release()
+    try:
+        yield
+    finally:
+        await slot.acquire()
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -114,8 +160,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock, self._semaphore:  # the person's turn first, then one of the shared slots
-                await coroutine
+            async with lock:  # the person's turn first, then one of the shared slots
+                slot = _Slot(self._semaphore)
+                await slot.acquire()
+                token = _current_slot.set(slot)
+                try:
+                    await coroutine
+                finally:
+                    _current_slot.reset(token)
+                    slot.release()
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # forget idle people, so the dict does not grow with every user ever seen

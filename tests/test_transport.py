@@ -58,6 +58,30 @@ async def test_a_429_for_one_chat_delays_only_that_chat(api, app):
     assert sum(HELP in t for t in texts) == 1 and not any(SORRY in t for t in texts)
 
 
+async def test_429s_in_more_chats_than_update_slots_hold_up_nobody_else(api, app):
+    """Chats sitting out a 429 wait without holding one of the few update slots: with more such chats than slots,
+    someone else still gets an answer while every one of them is still waiting."""
+    from bot.updates import MAX_CONCURRENT_UPDATES
+
+    slowed = [new_user_id() for _ in range(MAX_CONCURRENT_UPDATES + 2)]
+    for user_id in slowed:
+        api.user_sends(user_id, "/start", language_code="en")
+    await api.wait_for(lambda: all(api.bot_messages(u) for u in slowed), timeout=30)
+    for user_id in slowed:
+        api.fail_next("sendMessage", 429, retry_after=5, chat_id=user_id)
+        api.user_sends(user_id, "/help", language_code="en")
+    await api.wait_for(lambda: not api.world.faults, timeout=30)  # every one of them has met its 429
+
+    other = new_user_id()
+    await reply_latency(api, other)
+    assert HELP in api.bot_messages(other)[-1].text
+    assert not any(HELP in m.text for u in slowed for m in api.bot_messages(u)), \
+        "someone else was answered only after the 429'd chats' retry_after had passed"
+    # ...and each of them is answered once its retry_after has passed, without an apology.
+    await api.wait_for(lambda: all(any(HELP in m.text for m in api.bot_messages(u)) for u in slowed), timeout=30)
+    assert not any(SORRY in m.text for u in slowed for m in api.bot_messages(u))
+
+
 async def test_a_reply_lost_to_a_500_is_sent_again_once(api, en):
     await en.send("/start")
     api.fail_next("sendMessage", 500, chat_id=en.user_id)

@@ -18,15 +18,16 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.db import Database
+from bot.http import CONNECTIONS
 from bot.ops.confirm import ConfirmGate
 from bot.ops.health import DeskWatch, HealthServer, outbox_counts, readiness, users_with_reminders
 from bot.ops.metrics import Metrics
 from bot.ops.standby import LockHeld, PostgresLock, SqliteLock, sqlite_path
-from bot.ops.transport import MeteredRequest, metered
+from bot.ops.transport import Metered, metered
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,10 @@ EXIT_LOCK_LOST = 3
 REFRESH_S = 10.0  # how often the gauges (ready, outbox due/overdue, users with reminders) are recomputed
 
 __all__ = ["EXIT_LOCK_LOST", "LockHeld", "Ops"]
+
+
+
+POOL_TIMEOUT = 10.0  # seconds a request may wait for one of the bot's Bot API connections
 
 
 class Ops:
@@ -68,12 +73,19 @@ class Ops:
         self.exit_on_lock_loss = False
 
     # -- wiring ----------------------------------------------------------------------------------------------
-    def request(self, base: type[HTTPXRequest] = HTTPXRequest, *, polling: bool = False) -> MeteredRequest:
+    def request(self, base: type[BaseRequest] = HTTPXRequest, *, polling: bool = False) -> Metered:
         """The Bot API transport for a bot of this process: counted, and for getUpdates also gated. ``base`` is
-        an HTTPXRequest subclass whose behaviour is kept (e.g. ``bot.transport.RetryingRequest``): every attempt
-        it makes is counted."""
-        return metered(base)(self.metrics, self.gate if polling else None,
-                             connection_pool_size=1 if polling else 256)
+        a transport (PTB's ``HTTPXRequest``, ``bot.http.AiohttpRequest``) or a subclass whose behaviour is kept
+        (e.g. ``bot.transport.RetryingRequest``): every attempt it makes is counted.
+
+        Other than getUpdates, a bot shares :data:`~bot.http.CONNECTIONS` kept-alive connections (PTB's default
+        allows 256: after a burst, httpx's pool bookkeeping for that many made every later request slower); a
+        request that finds them all busy waits its turn, up to ``POOL_TIMEOUT`` seconds, instead of failing after
+        PTB's 1 s.
+        """
+        if polling:
+            return metered(base)(self.metrics, self.gate, connection_pool_size=1)
+        return metered(base)(self.metrics, None, connection_pool_size=CONNECTIONS, pool_timeout=POOL_TIMEOUT)
 
     def observe_update(self, update: object, seconds: float) -> None:
         """Called once per update, after handling (``NavigatorApplication.process_update``)."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from telegram.error import TimedOut
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.http import AiohttpRequest
 from bot.ops.confirm import ConfirmGate
 from bot.ops.metrics import Metrics
 
@@ -20,8 +21,8 @@ def _method(url: str, http_method: str) -> str:
     return name if _METHOD_RE.match(name) else "other"
 
 
-class MeteredRequest(HTTPXRequest):
-    """PTB's HTTPX transport, counting every Bot API call and error by method and code.
+class Metered:
+    """Counts every Bot API call and error by method and code, on top of a transport (httpx or aiohttp).
 
     The ``getUpdates`` transport also runs the :class:`ConfirmGate` and notes when polling last got an answer.
     Bots that talk to Telegram on the bot's behalf (the application's, the outbox's) all use this class, so the
@@ -29,7 +30,7 @@ class MeteredRequest(HTTPXRequest):
     """
 
     def __init__(self, metrics: Metrics | None, gate: ConfirmGate | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # the transport's own settings
         self.metrics = metrics
         self.gate = gate
         self._counted: dict[str, object] = {}  # method -> its requests counter (a label look-up costs more)
@@ -40,7 +41,7 @@ class MeteredRequest(HTTPXRequest):
         if polling:
             await self.gate.before_poll()
         try:
-            code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+            code, payload = await super().do_request(url, method, request_data, *args, **kwargs)  # type: ignore[misc]
         except Exception as exc:
             if self.metrics:
                 self.metrics.bot_api_requests.labels(endpoint).inc()
@@ -59,13 +60,25 @@ class MeteredRequest(HTTPXRequest):
         return code, payload
 
 
+_TRANSPORTS = (HTTPXRequest, AiohttpRequest)
 _combined: dict[type, type] = {}
 
 
-def metered(base: type[HTTPXRequest]) -> type[MeteredRequest]:
-    """``base``'s behaviour on top of the metered transport: its ``super().do_request`` calls are each counted."""
-    if base is HTTPXRequest or issubclass(base, MeteredRequest):
-        return MeteredRequest if base is HTTPXRequest else base
+class MeteredRequest(Metered, HTTPXRequest):
+    """PTB's HTTPX transport, metered (getUpdates and the outbox's sends)."""
+
+
+def metered(base: type[BaseRequest]) -> type[Metered]:
+    """``base``'s behaviour on top of its transport, metered: each ``super().do_request`` call of ``base`` (every
+    attempt a retrying class makes) is counted."""
+    if issubclass(base, Metered):
+        return base
+    transport = next(cls for cls in base.__mro__ if cls in _TRANSPORTS)
+    if transport not in _combined:
+        _combined[transport] = (MeteredRequest if transport is HTTPXRequest
+                                else type(f"Metered{transport.__name__}", (Metered, transport), {}))
+    if base is transport:
+        return _combined[transport]
     if base not in _combined:
-        _combined[base] = type(f"Metered{base.__name__}", (base, MeteredRequest), {})
+        _combined[base] = type(f"Metered{base.__name__}", (base, _combined[transport]), {})
     return _combined[base]
