@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sqlite3
@@ -177,6 +178,10 @@ async def serve(settings: Settings) -> None:
         connected = True
         try:
             await application.post_init(application)
+            # What start-up built (the content, the search index, the dictionaries) lives as long as the
+            # process; moved out of the cyclic collector's sight, full collections stop walking it again and again.
+            gc.collect()
+            gc.freeze()
             if settings.webhook_url:
                 server = await start_webhook(application, settings)
             else:
