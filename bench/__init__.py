@@ -177,6 +177,11 @@ class Handled:
                 await self._event.wait()
 
 
+def api_calls(api, since: int) -> list[tuple[str, dict]]:
+    """Requests a local Bot API received since index ``since`` of its call log, besides the long polls."""
+    return [(method, params) for method, params in api.calls[since:] if method != "getUpdates"]
+
+
 def bare_application(token: str, base_url: str, handlers: list) -> Application:
     """Stock ApplicationBuilder defaults (sequential updates, no rate limiter), pointed at the local API."""
     application = ApplicationBuilder().application_class(CountingApplication).token(token).base_url(base_url).build()

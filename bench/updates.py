@@ -46,6 +46,7 @@ import telegram
 from telegram.ext import Application
 
 from bench import (
+    api_calls,
     bare_application,
     command_line,
     describe_url,
@@ -118,11 +119,6 @@ class Replies:
 
     def latencies(self, user_ids: Iterable[int]) -> list[float]:
         return [self.replied[u] - self.sent[u] for u in user_ids]
-
-
-def api_calls(api: LocalBotApi, since: int) -> list[Call]:
-    """Requests the local Bot API received since index ``since``, besides the long polls."""
-    return [(method, params) for method, params in api.calls[since:] if method != "getUpdates"]
 
 
 def chat_calls(calls: list[Call], chat_id: int) -> list[Call]:
