@@ -8,8 +8,8 @@ and, for /start and for each callback data, the Bot API requests ours made (answ
 bare PTB Application (``bench/bare_bot.py``) that replays exactly those requests keyed by callback data, so it
 shows the same screens with the same buttons and is pressed with ``strict=True`` as well; only the chat, message
 and callback query ids are its own. Then, ``--runs`` times alternately (bare, ours, bare, ours …, each with a new
-user and ``--warmup`` presses first), the walk is replayed ``--rounds`` times and measured. Every press's
-requests are compared with the recording, for both bots.
+user and ``--warmup-walks`` walks first, as a long-running bot has seen every screen before), the walk is replayed
+``--rounds`` times and measured. Every press's requests are compared with the recording, for both bots.
 
 Per press: "shown" = press → the first change of the chat is stored by the local API (the edited screen);
 "done" = press → the application has finished the update (every part of a long answer sent).
@@ -224,11 +224,10 @@ async def measure(api: LocalBotApi, application: Application, name: str, token: 
             raise RuntimeError(f"{name}: the /start screen differs from the recording")
         # After /start the chat shows the main menu: the walk as a cycle from there ends with the main menu again.
         cycle = [*walk[1:], walk[0]]
-        presses = (cycle * (args.rounds + 1 + args.warmup // len(cycle)))[:args.warmup + args.rounds * len(cycle)]
-        for data in presses[:args.warmup]:
+        for data in cycle * args.warmup_walks:  # a long-running bot has seen every screen before: caches warm
             await chat.press(data)
         mark = len(api.calls)
-        figures = await replay(chat, name, [presses[args.warmup:]])
+        figures = await replay(chat, name, [cycle] * args.rounds)
         calls = len(api_calls(api, mark)) / len(figures.presses)
     finally:
         await stop_app(application)
@@ -289,8 +288,8 @@ async def main_async(args) -> None:
     print(f"one walk = {len(walk)} presses (t:{ROOT_SLUG} + exploration path; language {args.language}); ours' "
           f"requests recorded for {len(recorded)} callback data ({', '.join(f'{n} {m}' for m, n in methods)}) "
           "and replayed by the bare bot")
-    print(f"{args.runs} runs alternately (bare, ours, …), each: a new user, /start, {args.warmup} presses of "
-          f"warm-up, then {args.rounds} walks measured; both bots in this process, next to the local Bot API")
+    print(f"{args.runs} runs alternately (bare, ours, …), each: a new user, /start, {args.warmup_walks} walk(s) "
+          f"of warm-up, then {args.rounds} walks measured; both bots in this process, next to the local Bot API")
     headers = ["run", "app", "presses", "seconds", "presses/s", "shown p50 ms", "shown p95 ms", "done p50 ms",
                "done p95 ms", "API calls/press", "≠ recording"]
     rows = []
@@ -328,11 +327,11 @@ def main() -> None:
     p = parser(MODULE, __doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=3, help="bare and ours, alternately, this many times each")
     p.add_argument("--rounds", type=int, default=3, help="measured walks through the whole tree per run")
-    p.add_argument("--warmup", type=int, default=10, help="presses per run before measuring (not counted)")
+    p.add_argument("--warmup-walks", type=int, default=1, help="walks per run before measuring (not counted)")
     p.add_argument("--language", choices=("ru", "en"), default="ru", help="the user's Telegram language")
     args = p.parse_args()
-    if args.rounds < 1 or args.runs < 1 or args.warmup < 0:
-        p.error("--rounds and --runs must be ≥ 1, --warmup ≥ 0")
+    if args.rounds < 1 or args.runs < 1 or args.warmup_walks < 0:
+        p.error("--rounds and --runs must be ≥ 1, --warmup-walks ≥ 0")
     asyncio.run(main_async(args))
 
 
