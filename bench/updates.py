@@ -48,6 +48,7 @@ from telegram.ext import Application
 from bench import (
     api_calls,
     bare_application,
+    bot_process,
     command_line,
     describe_url,
     fmt,
@@ -55,10 +56,12 @@ from bench import (
     percentile,
     prepare,
     print_table,
+    process_cpu,
     quiet_logging,
     scratch_database,
     start_app,
     stop_app,
+    stop_process,
 )
 from bench.bare_bot import Call, Replayer, comparable, write_payload
 from bot.app import build_application
@@ -169,17 +172,7 @@ async def run_process(module: str, env: dict[str, str], api: LocalBotApi, name: 
                       first_user: int, during=None, **kw) -> tuple[list[Figures], float]:
     """The bot as a separate process, as it runs in production; SIGTERM afterwards. Also returns the bot process's
     own CPU time per handled /start (ms), which the local Bot API's work cannot blur."""
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import psutil
-
-    process = subprocess.Popen([sys.executable, "-m", module, *(["run"] if module == "bot" else [])],
-                               cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env={**os.environ, **env, "TELEGRAM_BOT_TOKEN": token,
-                                                               "TELEGRAM_API_URL": api.url, "LOG_LEVEL": "WARNING"})
+    process = bot_process(module, env, api.url, token)
     try:
         # One /start first, so start-up (imports, migrations, content load) is not counted in the CPU figure.
         ready = Replies(api, token, expect)
@@ -189,24 +182,20 @@ async def run_process(module: str, env: dict[str, str], api: LocalBotApi, name: 
         await asyncio.sleep(0.3)
         first_reply = chat_calls(api_calls(api, mark), first_user - 1)
         side = asyncio.create_task(during()) if during else None
-        before = psutil.Process(process.pid).cpu_times()
+        before = process_cpu(process)
         try:
             figures = await measure(api, name, token, expect, first_user, **kw)
         finally:
-            after = psutil.Process(process.pid).cpu_times()
+            after = process_cpu(process)
             if side:
                 side.cancel()
         handled = kw["warmup"] + kw["users"] + kw["sequential"]
-        cpu = (after.user + after.system - before.user - before.system) / handled * 1e3
+        cpu = (after - before) / handled * 1e3
         for f in figures:
             f.first_reply = first_reply
         return figures, cpu
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 async def record_ours(api: LocalBotApi, url: str, token: str, in_process: bool) -> list[Call]:
@@ -232,23 +221,11 @@ async def record_ours(api: LocalBotApi, url: str, token: str, in_process: bool) 
             return await record()
         finally:
             await stop_app(application)
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=Path(__file__).resolve().parent.parent,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": token,
-                                    "TELEGRAM_API_URL": api.url, "LOG_LEVEL": "WARNING"})
+    process = bot_process("bot", {"DATABASE_URL": url}, api.url, token)
     try:
         return await record()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 async def main_async(args) -> None:
