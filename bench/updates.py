@@ -269,9 +269,9 @@ async def main_async(args) -> None:
     print(f"bots run {'inside this process' if args.in_process else 'as separate processes'}, "
           f"{args.runs} runs alternately (bare, ours, …); warm-up: {args.warmup} /start per app and run (not "
           "counted); every /start is from a new user")
-    sizes = ", ".join(f"{m} ({len(str(p.get('text', '')))} chars of text, "
-                      f"{sum(len(r) for r in (p.get('reply_markup') or {}).get('inline_keyboard', []))} buttons)"
-                      for m, p in recorded)
+    sizes = ", ".join(f"{m} ({', '.join(k for k in p if k != 'chat_id')}; {len(str(p.get('text', '')))} chars of "
+                      f"text, {sum(len(r) for r in (p.get('reply_markup') or {}).get('inline_keyboard', []))} "
+                      "buttons)" for m, p in recorded)
     print(f"ours' requests for one /start, replayed by the bare bot for every /start: {sizes}"
           + ("; the bare bot's first reply checked: same parameters" if not args.in_process else ""))
     rows = []
