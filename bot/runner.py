@@ -22,7 +22,7 @@ import warnings
 from urllib.parse import urlparse
 
 from sqlalchemy import text
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 
 from bot import migrate
@@ -89,7 +89,14 @@ async def prepare_database(database: Database) -> None:
 async def connect_bot_api(application) -> None:
     """``getMe``: the token is accepted and the Bot API answers (``application``: the Application, or its bot)."""
     try:
-        await application.initialize()
+        try:
+            await application.initialize()
+        except BaseException:
+            # initialize opened the bot's connections before getMe failed; nothing else would close them.
+            bot = application if isinstance(application, Bot) else application.bot
+            with contextlib.suppress(Exception):
+                await bot.request.shutdown()
+            raise
     except InvalidToken:
         raise StartupError(CONFIG, "TELEGRAM_BOT_TOKEN: the Bot API rejected the token (revoked or mistyped?) — "
                                    "get the current one from @BotFather") from None
