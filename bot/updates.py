@@ -6,11 +6,11 @@ simple concurrent processor would also run two taps of the same person at once, 
 (the reminder form) and double-tap protection. This processor does both right: up to ``max_concurrent``
 updates at once, but never two of the same user (or chat) together.
 
-Two rules keep one person from holding up the others:
+Three rules keep one person from holding up the others:
 
 * An update takes one of the ``max_concurrent`` slots only once it holds its person's lock. PTB's
   ``BaseUpdateProcessor.process_update`` takes the slot first and then calls ``do_process_update``, so one
-  person's queue of 300 messages waiting on their own lock held all 32 slots and everyone else waited; here
+  person's queue of 300 messages waiting on their own lock held every slot and everyone else waited; here
   ``process_update`` is overridden to take the person's lock first, then the slot.
 * A person's updates beyond ``flood_messages`` within ``flood_seconds`` are dropped unread, and the person gets
   one polite "slow down" message per burst (``on_flood``), not one per dropped message.
@@ -19,8 +19,9 @@ Two rules keep one person from holding up the others:
   never hold every slot.
 
 There are few slots (:data:`MAX_CONCURRENT_UPDATES`) on purpose: updates are short (a cached screen, a reply), the
-process has one core's worth of Python, and the Bot API connections are as many (``bot.ops.Ops.request``). More
-updates at once than connections only queue inside the HTTP client, whose bookkeeping grows with that queue.
+process has one core's worth of Python, and the bot has as many Bot API connections (``bot.http``). More updates at
+once than connections would only queue for them. Eight updates of ~0.2 s each against Telegram (two requests)
+are about 40 updates a second, above the ~30 messages a second Telegram lets a bot send.
 """
 
 from __future__ import annotations
