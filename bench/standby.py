@@ -142,16 +142,19 @@ class TimingProxy:
             body = await request.read()
         except ConnectionResetError:  # a bot killed mid-request
             return web.Response(status=499)
-        form = parse_qs(body.decode("utf-8", "replace")) if method in ("getUpdates", "sendMessage") else {}
+        form: dict = {}
+        if method in ("getUpdates", "sendMessage"):  # replies go as JSON (bot/http.py), getUpdates form-encoded
+            form = (json.loads(body or b"{}") if request.content_type == "application/json"
+                    else {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()})
         if method == "getUpdates":
-            self.polls.append((time.monotonic(), int(form.get("offset", ["0"])[0])))
+            self.polls.append((time.monotonic(), int(form.get("offset", 0))))
         headers = {"Content-Type": request.headers.get("Content-Type", "application/octet-stream")}
         async with self.session.request(request.method, self.upstream + request.path_qs, data=body,
                                         headers=headers) as resp:
             payload = await resp.read()
             status = resp.status
         if status == 200 and method == "sendMessage":
-            self.answered.setdefault(int(form["chat_id"][0]), time.monotonic())
+            self.answered.setdefault(int(form["chat_id"]), time.monotonic())
         elif status == 200 and method == "getUpdates":
             for update in json.loads(payload)["result"]:
                 if "message" in update:

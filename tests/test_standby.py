@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -35,6 +36,13 @@ from tests.test_webhook import free_port
 TAKEOVER_S = 10.0  # STANDBY_TAKEOVER_S, the default
 pg_only = pytest.mark.skipif(BACKEND != "postgresql", reason="a hot standby needs PostgreSQL (set TEST_DATABASE_URL)")
 _users = itertools.count(760_000_001)
+
+
+def request_params(body: bytes, content_type: str) -> dict[str, str]:
+    """A Bot API request's parameters: replies go as JSON (bot/http.py), getUpdates form-encoded (httpx)."""
+    if content_type == "application/json":
+        return {k: str(v) for k, v in json.loads(body or b"{}").items()}
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
 
 
 class HoldingProxy:
@@ -65,7 +73,7 @@ class HoldingProxy:
         method = request.path.rsplit("/", 1)[-1]
         body = await request.read()
         if self.holding and method != "getUpdates":
-            chat = parse_qs(body.decode("utf-8", "replace")).get("chat_id", [None])[0]
+            chat = request_params(body, request.content_type).get("chat_id")
             self.held.append((method, chat))
             await self._never.wait()
             return web.Response(status=502)
