@@ -135,8 +135,13 @@ async def on_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None
 
 def main() -> None:
     base = os.environ["TELEGRAM_API_URL"].rstrip("/")
-    application = (Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"]).base_url(base + "/bot")
-                   .base_file_url(base + "/file/bot").build())
+    builder = (Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"]).base_url(base + "/bot")
+               .base_file_url(base + "/file/bot"))
+    if os.environ.get("BARE_TRANSPORT") == "aiohttp":  # ours' transport, to see what our own layers cost on top of it
+        from bot.http import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest())
+    application = builder.build()
     if os.environ.get("BARE_PAYLOAD"):
         application.add_handlers(Replayer.from_file(os.environ["BARE_PAYLOAD"]).handlers())
     else:

@@ -324,7 +324,9 @@ async def main_async(args) -> None:
                         run["ours"] = await measure(api, "ours", ours_token, OURS_USER + i, *common,
                                                     application=ours_app())
                     else:
-                        bare = bot_process("bench.bare_bot", {"BARE_PAYLOAD": str(payload)}, api.url, bare_token)
+                        bare = bot_process("bench.bare_bot", {"BARE_PAYLOAD": str(payload),
+                                                              "BARE_TRANSPORT": args.bare_transport}, api.url,
+                                           bare_token)
                         run = {"bare PTB": await measure(api, "bare PTB", bare_token, BARE_USER + i, *common,
                                                          process=bare)}
                         ours = bot_process("bot", {"DATABASE_URL": url}, api.url, ours_token, flood_lifted=True)
@@ -340,6 +342,8 @@ async def main_async(args) -> None:
     print(f"one walk = {len(walk)} presses (t:{ROOT_SLUG} + exploration path; language {args.language}); ours' "
           f"requests recorded for {len(recorded)} callback data ({', '.join(f'{n} {m}' for m, n in methods)}) "
           "and replayed by the bare bot")
+    print("bare bot's transport: " + ("aiohttp, as ours (bot/http.py)" if args.bare_transport == "aiohttp"
+                                      else "httpx, stock PTB (ours sends through aiohttp, bot/http.py)"))
     print(f"{args.runs} runs alternately (bare, ours, …), each: a new user, /start, {args.warmup_walks} walk(s) "
           f"of warm-up, then {args.rounds} walks measured; "
           + ("both bots in this process, next to the local Bot API" if args.in_process else
@@ -388,6 +392,9 @@ def _count(values) -> list[tuple[str, int]]:
 def main() -> None:
     p = parser(MODULE, __doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=3, help="bare and ours, alternately, this many times each")
+    p.add_argument("--bare-transport", choices=("httpx", "aiohttp"), default="httpx",
+                   help="the bare bot's HTTP transport: PTB's stock httpx (default), or aiohttp as ours uses "
+                        "(bot/http.py), which leaves only what our own layers add per update")
     p.add_argument("--rounds", type=int, default=3, help="measured walks through the whole tree per run")
     p.add_argument("--in-process", action="store_true",
                    help="run both bots inside this process, next to the local Bot API (default: own processes)")

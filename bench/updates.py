@@ -255,7 +255,8 @@ async def main_async(args) -> None:
                             figs, _ = await run_app(app, api, name, token, EXPECT, first, **kw)
                             run[name] = figs, None
                         else:
-                            env = {"BARE_PAYLOAD": payload} if bare else {"DATABASE_URL": url}
+                            env = ({"BARE_PAYLOAD": payload, "BARE_TRANSPORT": args.bare_transport} if bare
+                                   else {"DATABASE_URL": url})
                             run[name] = await run_process("bench.bare_bot" if bare else "bot", env, api, name,
                                                           token, EXPECT, first, **kw)
                     bare_first = run["bare PTB"][0][0].first_reply
@@ -269,6 +270,8 @@ async def main_async(args) -> None:
     print(f"bots run {'inside this process' if args.in_process else 'as separate processes'}, "
           f"{args.runs} runs alternately (bare, ours, …); warm-up: {args.warmup} /start per app and run (not "
           "counted); every /start is from a new user")
+    print("bare bot's transport: " + ("aiohttp, as ours (bot/http.py)" if args.bare_transport == "aiohttp"
+                                      else "httpx, stock PTB (ours sends through aiohttp, bot/http.py)"))
     sizes = ", ".join(f"{m} ({', '.join(k for k in p if k != 'chat_id')}; {len(str(p.get('text', '')))} chars of "
                       f"text, {sum(len(r) for r in (p.get('reply_markup') or {}).get('inline_keyboard', []))} "
                       "buttons)" for m, p in recorded)
@@ -398,6 +401,9 @@ def main() -> None:
     p.add_argument("--sequential", type=int, default=200, help="users who send /start one at a time")
     p.add_argument("--warmup", type=int, default=5, help="/start per app before measuring (not counted)")
     p.add_argument("--runs", type=int, default=3, help="bare and ours, alternately, this many times each")
+    p.add_argument("--bare-transport", choices=("httpx", "aiohttp"), default="httpx",
+                   help="the bare bot's HTTP transport: PTB's stock httpx (default), or aiohttp as ours uses "
+                        "(bot/http.py), which leaves only what our own layers add per update")
     p.add_argument("--ops-overhead", action="store_true",
                    help="measure our bot with the operations endpoint off and on (see above) instead of bare vs ours")
     p.add_argument("--rounds", type=int, default=3, help="with --ops-overhead: runs per configuration")
