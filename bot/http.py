@@ -15,6 +15,7 @@ for a connection that could not be opened). getUpdates keeps PTB's httpx transpo
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 CONNECTIONS = 8  # kept-alive connections to the Bot API for the bot's requests (see bot.updates: as many slots)
+_TOKEN_RE = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
 KEEPALIVE_S = 15.0  # aiohttp's default: under the idle timeouts of common HTTP servers
 
 
@@ -93,4 +95,6 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            # Some aiohttp errors quote the URL, which holds the token: never let it into a message or a log.
+            detail = _TOKEN_RE.sub("bot<token>", str(exc).replace(url, "<Bot API URL>"))
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {detail}") from exc

@@ -102,3 +102,22 @@ async def test_a_reply_that_timed_out_but_arrived_gets_no_apology(api, en):
         api.clear_faults()
     texts = [m.text for m in api.bot_messages(en.user_id)]
     assert HELP in texts[-1] and not any(SORRY in t.lower() for t in texts), texts
+
+
+async def test_a_transport_error_never_carries_the_token():
+    """aiohttp quotes the URL of a request it cannot make (a mistyped TELEGRAM_API_URL: port 99999), and the URL
+    holds the token; the replies' transport keeps it out of the error, which PTB's error handling logs."""
+    import pytest
+    from telegram.error import NetworkError
+
+    from bot.http import AiohttpRequest
+    from tests.test_startup import closed_port
+
+    token = "123456:AAH-secret_Token-value"
+    async with AiohttpRequest() as request:
+        for base, error in ((f"http://127.0.0.1:{closed_port()}", "ClientConnectorError"),
+                            ("http://127.0.0.1:99999", "InvalidUrlClientError")):
+            with pytest.raises(NetworkError) as caught:
+                await request.do_request(f"{base}/bot{token}/sendMessage", "POST")
+            assert error in str(caught.value)
+            assert "AAH-secret" not in str(caught.value), str(caught.value)
