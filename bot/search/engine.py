@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.search.analyzer import Synonyms, load_synonym_groups, ru_noun_like
+from bot.search.embed import Embedder, TopicVectors, topic_vectors
 from bot.search.index import Document, Index, Params
 from bot.search.query import QueryAnalyzer, Reading
 from bot.search.text import script, strip_html
@@ -38,14 +39,25 @@ MODEL = {"bias": -4.2, "covered": 1.5, "unit": 4.5, "known_share": 3.3, "margin"
          "intent": 1.8, "missing": -1.8, "offtopic": -1.6}
 
 
+# The same with the embedding signal (bot/search/embed.py): two more inputs, its own fit and thresholds.
+MODEL_EMBED = {"bias": -2.7, "covered": 0.9, "unit": 2.0, "known_share": 2.0, "margin": 1.1, "evidence": 1.2,
+               "intent": 1.8, "missing": -1.3, "offtopic": -1.5, "embed": 1.9, "embed_lead": 0.2}
+BANDS_EMBED = Bands(confident=0.78, unsure=0.64, margin=0.0, evidence=2.5)
+EMBED_FEATURES = ("embed", "embed_lead")
+
+
 def model_inputs(features: dict[str, float]) -> dict[str, float]:
-    return {"covered": features["covered"], "unit": features["unit"], "known_share": features["known_share"],
-            "margin": features["margin"], "evidence": min(1.0, features["evidence"] / 10),
-            "intent": features["intent"], "missing": features["missing"], "offtopic": features["offtopic"]}
+    inputs = {"covered": features["covered"], "unit": features["unit"], "known_share": features["known_share"],
+              "margin": features["margin"], "evidence": min(1.0, features["evidence"] / 10),
+              "intent": features["intent"], "missing": features["missing"], "offtopic": features["offtopic"]}
+    for name in EMBED_FEATURES:
+        if name in features:
+            inputs[name] = features[name]
+    return inputs
 
 
 def confidence(features: dict[str, float], model: dict[str, float] = MODEL) -> float:
-    z = model["bias"] + sum(model[k] * v for k, v in model_inputs(features).items())
+    z = model["bias"] + sum(model.get(k, 0.0) * v for k, v in model_inputs(features).items())
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -102,20 +114,24 @@ class Engine:
 
     def __init__(self, documents: list[Document], extra_synonyms: list[list[str]] | None = None,
                  params: Params | None = None, bands: Bands | None = None,
-                 model: dict[str, float] | None = None) -> None:
-        params, bands = params or Params(), bands or Bands()
-        self.model = model or MODEL
+                 model: dict[str, float] | None = None, embedder: Embedder | None = None) -> None:
+        params = params or Params()
+        bands = bands or (BANDS_EMBED if embedder is not None else Bands())
+        self.model = model or (MODEL_EMBED if embedder is not None else MODEL)
         groups = load_synonym_groups() + list(extra_synonyms or [])
         self.synonyms = Synonyms.from_groups(groups)
         self.index = Index(documents, self.synonyms, params)
         self.analyzer = QueryAnalyzer(self.index)
         self.bands = bands
         self.by_slug = {d.slug: d for d in documents}
+        # The embedded topics (the slow part of a build with the model: seconds, less with a warm cache).
+        self.vectors: TopicVectors | None = topic_vectors(documents, embedder) if embedder is not None else None
 
     def search(self, query: str, locale: str, limit: int = 5) -> Result:
         best = None
+        similarity = self.vectors.similarity(query) if self.vectors is not None and query.strip() else None
         for reading in self.analyzer.readings(query):
-            ranked, features = self._rank(reading, locale)
+            ranked, features = self._rank(reading, locale, similarity)
             features["confidence"] *= reading.weight
             if best is None or features["confidence"] > best[0]:
                 best = (features["confidence"], reading, ranked, features)
@@ -133,7 +149,8 @@ class Engine:
         unmatched = [p.lemma for p in reading.positions if p.countable] if band == NONE else []
         return Result(band, hits if band != NONE else [], confidence, features, unmatched)
 
-    def _rank(self, reading: Reading, locale: str) -> tuple[list[tuple[int, float]], dict[str, float]]:
+    def _rank(self, reading: Reading, locale: str, similarity: list[float] | None = None
+              ) -> tuple[list[tuple[int, float]], dict[str, float]]:
         index, params = self.index, self.index.params
         positions = reading.positions
         unknown = [p for p in positions if not p.known]
@@ -144,6 +161,14 @@ class Engine:
         for doc in set(scores.bm25) | set(scores.units):
             share = scores.bm25.get(doc, 0.0) / ceiling if ceiling else 0.0
             combined[doc] = share + params.unit * scores.units.get(doc, 0.0)
+        if similarity is not None:
+            # The embedding signal: every topic near the one the model finds closest gets a bonus that falls off
+            # fast with the distance (cosines of this model are squeezed into 0.8–0.95).
+            best_sim = max(similarity)
+            for doc, sim in enumerate(similarity):
+                bonus = params.embed * math.exp((sim - best_sim) / params.embed_temp)
+                if bonus > 1e-4:
+                    combined[doc] = combined.get(doc, 0.0) + bonus
         ranked = sorted(combined.items(), key=lambda kv: (-kv[1], index.documents[kv[0]].slug))
         top = ranked[0][0] if ranked else None
         s1 = ranked[0][1] if ranked else 0.0
@@ -167,6 +192,12 @@ class Engine:
                        / index.max_idf,
         }
         features["offtopic"] = self._offtopic(positions, unknown_weight)
+        if similarity is not None and top is not None:
+            best_sim = max(similarity)
+            # How close the model finds the top topic (0.85 is about where unrelated questions sit), and how far
+            # it is behind the topic the model alone would pick.
+            features["embed"] = max(-1.0, min(1.0, (similarity[top] - 0.85) * 10))
+            features["embed_lead"] = min(1.0, (best_sim - similarity[top]) * 10)
         features["confidence"] = confidence(features, self.model)
         return ranked, features
 

@@ -44,6 +44,10 @@ class Params:
     b: float = 0.6
     body_df: float = 0.3  # a topic that has a word only in its body counts this much towards the word's rarity
     unit: float = 1.5  # weight of the question match against the BM25F share when ranking
+    # The embedding signal, when there is one (bot/search/embed.py): the bonus of the topic the model finds
+    # closest, and how fast the bonus falls for the others (a cosine this much lower: e⁻¹ of it).
+    embed: float = 1.0
+    embed_temp: float = 0.02
 
 
 @dataclass
