@@ -347,7 +347,12 @@ def choose_l2(samples: list[tuple[dict[str, float], float]]) -> tuple[float, dic
 EMBED_GRID = {"embed": (0.25, 0.5, 1.0, 1.5, 2.0), "embed_temp": (0.01, 0.02, 0.03, 0.05)}
 
 
-def tune(documents: list[Document], cases: list[Case], embedder=None) -> None:
+# Wrong confident answers allowed on the training part when choosing thresholds: below the 3% target, since new
+# questions do worse than the ones the thresholds were chosen on (the held-out part has run 3–5 points worse).
+WRONG_BUDGET = 0.015
+
+
+def tune(documents: list[Document], cases: list[Case], embedder=None, grid_search: bool = True) -> None:
     """Coordinate descent over the ranking parameters, then the band thresholds — on the training part only.
     With ``embedder`` only the embedding weights move (the lexical ones stay as they are)."""
     training = [c for c in cases if not c.held_out]
@@ -356,7 +361,7 @@ def tune(documents: list[Document], cases: list[Case], embedder=None) -> None:
     best = _ranking_score(documents, params, answerable, embedder)
     print(f"start {params}: top-1 {best[0]}/{len(answerable)} top-3 {best[1]}")
     grid = EMBED_GRID if embedder is not None else GRID
-    for _ in range(2):
+    for _ in range(2 if grid_search else 0):
         for name, values in grid.items():
             for value in values:
                 trial = replace(params, **{name: value})
@@ -380,13 +385,25 @@ def tune(documents: list[Document], cases: list[Case], embedder=None) -> None:
     print("\nregularisation, log-loss on held-back folds of the training part: "
           + ", ".join(f"{k}: {v:.3f}" for k, v in losses.items()) + f" → {l2}")
     print("confidence model (training): " + ", ".join(f'"{k}": {v:.1f}' for k, v in model.items()))
-    engine = Engine(documents, params=params, bands=OPEN, model=model, embedder=embedder)
+    right_model = None
+    if embedder is not None:
+        # "The first topic shown is right": decides what opens at once.
+        engine = Engine(documents, params=params, bands=OPEN, model=model, embedder=embedder)
+        samples = []
+        for case in training:
+            r = engine.search(case.query, case.lang)
+            right = bool(case.expect) and bool(r.hits) and r.hits[0].slug in case.expect
+            samples.append((model_inputs(r.features), 1.0 if right else 0.0))
+        l2, losses = choose_l2(samples)
+        right_model = fit_logistic(samples, l2=l2)
+        print(f"right-first model (training, l2 {l2}): " + ", ".join(f'"{k}": {v:.1f}' for k, v in right_model.items()))
+    engine = Engine(documents, params=params, bands=OPEN, model=model, embedder=embedder, right_model=right_model)
     rows = []
     for case in training:
         r = engine.search(case.query, case.lang)
         right = bool(r.hits) and r.hits[0].slug in case.expect
         rows.append((r.confidence, r.features.get("margin", 0.0), bool(case.expect), right,
-                     r.features.get("evidence", 0.0)))
+                     r.features.get("evidence", 0.0), r.features["right"]))
     print("\nconfidence of training questions:")
     for label, pick in (("answerable, right first", lambda x: x[2] and x[3]),
                         ("answerable, wrong first", lambda x: x[2] and not x[3]), ("no answer", lambda x: not x[2])):
@@ -400,19 +417,21 @@ def tune(documents: list[Document], cases: list[Case], embedder=None) -> None:
         for confident in [x / 100 for x in range(40, 100, 2)]:
             for margin in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
                 for evidence in (0.0, 1.5, 2.0, 2.5, 3.0):
-                    if confident < unsure:
+                    if right_model is None and confident < unsure:
                         continue
-                    none_ok = sum(1 for c, _, a, _, _ in rows if not a and c < unsure)
-                    lost = sum(1 for c, _, a, _, _ in rows if a and c < unsure)
-                    sure = [x for x in rows if x[0] >= confident and x[1] >= margin and x[4] >= evidence]
+                    none_ok = sum(1 for c, _, a, _, _, _ in rows if not a and c < unsure)
+                    lost = sum(1 for c, _, a, _, _, _ in rows if a and c < unsure)
+                    sure = [x for x in rows if x[0] >= unsure and x[5] >= confident and x[1] >= margin
+                            and x[4] >= evidence]
                     wrong = sum(1 for x in sure if not x[3])
                     opened = sum(1 for x in sure if x[2] and x[3])
-                    if wrong / len(rows) > 0.025 or none_ok / n_none < 0.9:
+                    if wrong / len(rows) > WRONG_BUDGET or none_ok / n_none < 0.9:
                         continue
                     choices.append(((-lost, none_ok, opened, -wrong), unsure, confident, margin, evidence, none_ok,
                                     lost, wrong, opened))
     choices.sort(reverse=True)
-    print(f"\nband thresholds (training; {n_none} without an answer): wrong confident ≤ 2.5%, none handled ≥ 90%")
+    print(f"\nband thresholds (training; {n_none} without an answer): wrong confident ≤ {WRONG_BUDGET:.1%}, "
+          "none handled ≥ 90%")
     for choice in choices[:8]:
         print("  unsure ≥ {1:.2f}, confident ≥ {2:.2f}, margin ≥ {3:.2f}, evidence ≥ {4:.1f}: none handled {5}, "
               "answerable lost {6}, wrong confident {7}, opened at once {8}".format(*choice))
@@ -472,12 +491,13 @@ def main() -> None:
     ap.add_argument("--factor", type=int, default=10, help="size of the synthetic knowledge base (× real)")
     ap.add_argument("--embed", action="store_true",
                     help="also measure (or with --tune: fit) the search with the embedding signal ([embed] extra)")
+    ap.add_argument("--bands-only", action="store_true", help="with --tune: keep the ranking parameters")
     args = ap.parse_args()
     cases = load_cases()
     start = time.perf_counter()
     documents = pack_documents()
     if args.tune:
-        tune(documents, cases, make_embedder() if args.embed else None)
+        tune(documents, cases, make_embedder() if args.embed else None, grid_search=not args.bands_only)
         return
     engine = Engine(documents)
     build_ms = (time.perf_counter() - start) * 1000

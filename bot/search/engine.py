@@ -40,10 +40,15 @@ MODEL = {"bias": -4.2, "covered": 1.5, "unit": 4.5, "known_share": 3.3, "margin"
 
 
 # The same with the embedding signal (bot/search/embed.py): two more inputs, its own fit and thresholds.
-MODEL_EMBED = {"bias": -2.7, "covered": 0.9, "unit": 2.0, "known_share": 2.0, "margin": 1.1, "evidence": 1.2,
-               "intent": 1.8, "missing": -1.3, "offtopic": -1.5, "embed": 1.9, "embed_lead": 0.2}
-BANDS_EMBED = Bands(confident=0.78, unsure=0.64, margin=0.0, evidence=2.5)
-EMBED_FEATURES = ("embed", "embed_lead")
+MODEL_EMBED = {"bias": -2.7, "covered": 0.6, "unit": 1.9, "known_share": 2.0, "margin": 0.8, "evidence": 1.0,
+               "intent": 1.6, "missing": -1.4, "offtopic": -1.4, "embed": 2.1, "embed_lead": 0.2, "agree": 0.7}
+# A second model for opening an answer at once: of "the first topic is a right one" (not just "there is an
+# answer"), so that a near-duplicate pair of topics, or a question beside the texts, stays in the unsure band.
+MODEL_RIGHT_EMBED: dict[str, float] | None = {
+    "bias": -3.5, "covered": 1.1, "unit": 1.7, "known_share": 1.6, "margin": 1.1, "evidence": 1.1, "intent": 1.4,
+    "missing": -1.0, "offtopic": -1.3, "embed": 1.8, "embed_lead": -0.4, "agree": 0.8}
+BANDS_EMBED = Bands(confident=0.72, unsure=0.56, margin=0.10, evidence=3.0)
+EMBED_FEATURES = ("embed", "embed_lead", "agree")
 
 
 def model_inputs(features: dict[str, float]) -> dict[str, float]:
@@ -56,9 +61,12 @@ def model_inputs(features: dict[str, float]) -> dict[str, float]:
     return inputs
 
 
-def confidence(features: dict[str, float], model: dict[str, float] = MODEL) -> float:
+def confidence_of(features: dict[str, float], model: dict[str, float] = MODEL) -> float:
     z = model["bias"] + sum(model.get(k, 0.0) * v for k, v in model_inputs(features).items())
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+confidence = confidence_of
 
 
 @dataclass(frozen=True)
@@ -114,10 +122,12 @@ class Engine:
 
     def __init__(self, documents: list[Document], extra_synonyms: list[list[str]] | None = None,
                  params: Params | None = None, bands: Bands | None = None,
-                 model: dict[str, float] | None = None, embedder: Embedder | None = None) -> None:
+                 model: dict[str, float] | None = None, embedder: Embedder | None = None,
+                 right_model: dict[str, float] | None = None) -> None:
         params = params or Params()
         bands = bands or (BANDS_EMBED if embedder is not None else Bands())
         self.model = model or (MODEL_EMBED if embedder is not None else MODEL)
+        self.right_model = right_model or (MODEL_RIGHT_EMBED if embedder is not None else None)
         groups = load_synonym_groups() + list(extra_synonyms or [])
         self.synonyms = Synonyms.from_groups(groups)
         self.index = Index(documents, self.synonyms, params)
@@ -139,9 +149,11 @@ class Engine:
         _, reading, ranked, features = best
         hits = [Hit(self.index.documents[d].slug, s) for d, s in ranked[:limit]]
         confidence = features["confidence"]
+        features["right"] = (confidence_of(features, self.right_model) * reading.weight if self.right_model
+                             else confidence)
         if not hits or confidence < self.bands.unsure:
             band = NONE
-        elif (confidence >= self.bands.confident and features["margin"] >= self.bands.margin
+        elif (features["right"] >= self.bands.confident and features["margin"] >= self.bands.margin
               and features["evidence"] >= self.bands.evidence):
             band = CONFIDENT
         else:
@@ -161,6 +173,7 @@ class Engine:
         for doc in set(scores.bm25) | set(scores.units):
             share = scores.bm25.get(doc, 0.0) / ceiling if ceiling else 0.0
             combined[doc] = share + params.unit * scores.units.get(doc, 0.0)
+        lexical_top = max(combined, key=lambda d: (combined[d], -d)) if combined else None
         if similarity is not None:
             # The embedding signal: every topic near the one the model finds closest gets a bonus that falls off
             # fast with the distance (cosines of this model are squeezed into 0.8–0.95).
@@ -198,6 +211,8 @@ class Engine:
             # it is behind the topic the model alone would pick.
             features["embed"] = max(-1.0, min(1.0, (similarity[top] - 0.85) * 10))
             features["embed_lead"] = min(1.0, (best_sim - similarity[top]) * 10)
+            # Both signals pick the same topic.
+            features["agree"] = 1.0 if top == lexical_top else 0.0
         features["confidence"] = confidence(features, self.model)
         return ranked, features
 
