@@ -385,18 +385,16 @@ def tune(documents: list[Document], cases: list[Case], embedder=None, grid_searc
     print("\nregularisation, log-loss on held-back folds of the training part: "
           + ", ".join(f"{k}: {v:.3f}" for k, v in losses.items()) + f" → {l2}")
     print("confidence model (training): " + ", ".join(f'"{k}": {v:.1f}' for k, v in model.items()))
-    right_model = None
-    if embedder is not None:
-        # "The first topic shown is right": decides what opens at once.
-        engine = Engine(documents, params=params, bands=OPEN, model=model, embedder=embedder)
-        samples = []
-        for case in training:
-            r = engine.search(case.query, case.lang)
-            right = bool(case.expect) and bool(r.hits) and r.hits[0].slug in case.expect
-            samples.append((model_inputs(r.features), 1.0 if right else 0.0))
-        l2, losses = choose_l2(samples)
-        right_model = fit_logistic(samples, l2=l2)
-        print(f"right-first model (training, l2 {l2}): " + ", ".join(f'"{k}": {v:.1f}' for k, v in right_model.items()))
+    # "The first topic shown is right": decides what opens at once.
+    engine = Engine(documents, params=params, bands=OPEN, model=model, embedder=embedder)
+    samples = []
+    for case in training:
+        r = engine.search(case.query, case.lang)
+        right = bool(case.expect) and bool(r.hits) and r.hits[0].slug in case.expect
+        samples.append((model_inputs(r.features), 1.0 if right else 0.0))
+    l2, losses = choose_l2(samples)
+    right_model = fit_logistic(samples, l2=l2)
+    print(f"right-first model (training, l2 {l2}): " + ", ".join(f'"{k}": {v:.1f}' for k, v in right_model.items()))
     engine = Engine(documents, params=params, bands=OPEN, model=model, embedder=embedder, right_model=right_model)
     rows = []
     for case in training:
@@ -417,8 +415,6 @@ def tune(documents: list[Document], cases: list[Case], embedder=None, grid_searc
         for confident in [x / 100 for x in range(40, 100, 2)]:
             for margin in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
                 for evidence in (0.0, 1.5, 2.0, 2.5, 3.0):
-                    if right_model is None and confident < unsure:
-                        continue
                     none_ok = sum(1 for c, _, a, _, _, _ in rows if not a and c < unsure)
                     lost = sum(1 for c, _, a, _, _, _ in rows if a and c < unsure)
                     sure = [x for x in rows if x[0] >= unsure and x[5] >= confident and x[1] >= margin

@@ -37,14 +37,17 @@ class Bands:
 # ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
 MODEL = {"bias": -4.2, "covered": 1.5, "unit": 4.5, "known_share": 3.3, "margin": 0.0, "evidence": 1.7,
          "intent": 1.8, "missing": -1.8, "offtopic": -1.6}
+# A second model for opening an answer at once: of "the first topic is a right one" (not just "there is an
+# answer"), so that a near-duplicate pair of topics, or a question beside the texts, stays in the unsure band.
+MODEL_RIGHT = {"bias": -5.7, "covered": 2.3, "unit": 3.4, "known_share": 2.4, "margin": 0.9, "evidence": 2.6,
+               "intent": 0.6, "missing": -0.1, "offtopic": -1.9}
+BANDS = Bands(confident=0.88, unsure=0.66, margin=0.15, evidence=2.5)
 
 
 # The same with the embedding signal (bot/search/embed.py): two more inputs, its own fit and thresholds.
 MODEL_EMBED = {"bias": -2.7, "covered": 0.6, "unit": 1.9, "known_share": 2.0, "margin": 0.8, "evidence": 1.0,
                "intent": 1.6, "missing": -1.4, "offtopic": -1.4, "embed": 2.1, "embed_lead": 0.2, "agree": 0.7}
-# A second model for opening an answer at once: of "the first topic is a right one" (not just "there is an
-# answer"), so that a near-duplicate pair of topics, or a question beside the texts, stays in the unsure band.
-MODEL_RIGHT_EMBED: dict[str, float] | None = {
+MODEL_RIGHT_EMBED = {
     "bias": -3.5, "covered": 1.1, "unit": 1.7, "known_share": 1.6, "margin": 1.1, "evidence": 1.1, "intent": 1.4,
     "missing": -1.0, "offtopic": -1.3, "embed": 1.8, "embed_lead": -0.4, "agree": 0.8}
 BANDS_EMBED = Bands(confident=0.72, unsure=0.56, margin=0.10, evidence=3.0)
@@ -125,9 +128,9 @@ class Engine:
                  model: dict[str, float] | None = None, embedder: Embedder | None = None,
                  right_model: dict[str, float] | None = None) -> None:
         params = params or Params()
-        bands = bands or (BANDS_EMBED if embedder is not None else Bands())
+        bands = bands or (BANDS_EMBED if embedder is not None else BANDS)
         self.model = model or (MODEL_EMBED if embedder is not None else MODEL)
-        self.right_model = right_model or (MODEL_RIGHT_EMBED if embedder is not None else None)
+        self.right_model = right_model or (MODEL_RIGHT_EMBED if embedder is not None else MODEL_RIGHT)
         groups = load_synonym_groups() + list(extra_synonyms or [])
         self.synonyms = Synonyms.from_groups(groups)
         self.index = Index(documents, self.synonyms, params)
@@ -149,8 +152,7 @@ class Engine:
         _, reading, ranked, features = best
         hits = [Hit(self.index.documents[d].slug, s) for d, s in ranked[:limit]]
         confidence = features["confidence"]
-        features["right"] = (confidence_of(features, self.right_model) * reading.weight if self.right_model
-                             else confidence)
+        features["right"] = confidence_of(features, self.right_model) * reading.weight
         if not hits or confidence < self.bands.unsure:
             band = NONE
         elif (features["right"] >= self.bands.confident and features["margin"] >= self.bands.margin
