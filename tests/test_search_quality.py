@@ -10,6 +10,7 @@ import pytest
 
 from bench.search import Figures, evaluate, load_cases
 from bot.knowledge.pack import read_pack
+from bot.search.embed import available
 from bot.search.engine import Engine, pack_documents
 
 # (part, top-1, top-3, none handled) as lower bounds, wrong confident as an upper bound: what the search reaches
@@ -23,9 +24,23 @@ FLOORS = {
 }
 
 
+# The same with the embedding signal (the embed extra; skipped where it is not installed).
+FLOORS_EMBED = {
+    "all": (0.0, 0.0, 0.0, 1.0),
+}
+
+
 @pytest.fixture(scope="module")
 def figures() -> dict[str, Figures]:
     result, _ = evaluate(Engine(pack_documents()), load_cases())
+    return result
+
+
+@pytest.fixture(scope="module")
+def figures_embed() -> dict[str, Figures]:
+    from bench.search import make_embedder  # the pack's vectors are cached where the bench keeps them
+
+    result, _ = evaluate(Engine(pack_documents(), embedder=make_embedder()), load_cases())
     return result
 
 
@@ -45,8 +60,17 @@ def test_the_labelled_set_is_big_enough_and_names_real_topics():
 
 @pytest.mark.parametrize("part", list(FLOORS))
 def test_quality_floors(figures, part):
-    top1, top3, none, wrong = FLOORS[part]
-    f = figures[part]
+    check(FLOORS[part], figures[part], part)
+
+
+@pytest.mark.skipif(not available(), reason="the embedding model (the embed extra) is not installed")
+@pytest.mark.parametrize("part", list(FLOORS_EMBED))
+def test_quality_floors_with_embeddings(figures_embed, part):
+    check(FLOORS_EMBED[part], figures_embed[part], part)
+
+
+def check(floors: tuple[float, float, float, float], f: Figures, part: str) -> None:
+    top1, top3, none, wrong = floors
     assert f.share("top1") >= top1, f.row(part)
     assert f.share("top3") >= top3, f.row(part)
     assert f.share("none_handled") >= none, f.row(part)

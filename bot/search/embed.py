@@ -132,7 +132,8 @@ class TopicVectors:
         return (0.5 * units + 0.5 * passages).tolist()
 
 
-def topic_vectors(documents, embedder: Embedder) -> TopicVectors:
+def topic_texts(documents) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(document, text) of every title and alternative question, and of every passage (title and body start)."""
     units: list[tuple[int, str]] = []
     passages: list[tuple[int, str]] = []
     for i, doc in enumerate(documents):
@@ -142,6 +143,11 @@ def topic_vectors(documents, embedder: Embedder) -> TopicVectors:
                 passages.append((i, f"{text}. {doc.fields.get((locale, 'body'), '')[:PASSAGE_CHARS]}"))
             elif name == "questions":
                 units += [(i, q) for q in text.split("\n") if q.strip()]
+    return units, passages
+
+
+def topic_vectors(documents, embedder: Embedder) -> TopicVectors:
+    units, passages = topic_texts(documents)
     vectors = TopicVectors(embedder, units, passages, len(documents))
     embedder.save()
     return vectors
