@@ -144,7 +144,9 @@ class Engine:
         best = None
         similarity = self.vectors.similarity(query) if self.vectors is not None and query.strip() else None
         for reading in self.analyzer.readings(query):
-            ranked, features = self._rank(reading, locale, similarity)
+            # A question typed in the wrong layout means nothing to the model as typed: it reads the re-typed one.
+            sim = self.vectors.similarity(reading.text) if similarity is not None and reading.text else similarity
+            ranked, features = self._rank(reading, locale, sim)
             features["confidence"] *= reading.weight
             if best is None or features["confidence"] > best[0]:
                 best = (features["confidence"], reading, ranked, features)
