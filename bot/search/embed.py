@@ -20,6 +20,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,11 @@ class Embedder:
             log.warning("embedding cache not written: %s", type(exc).__name__)
 
 
+class Similarity(NamedTuple):
+    mixed: list[float]
+    questions: list[float]
+
+
 class TopicVectors:
     """The embedded topics of one index: per document, its question-like vectors and its passage vectors."""
 
@@ -124,12 +130,13 @@ class TopicVectors:
             out[owners[starts]] = np.maximum.reduceat(vectors @ q, starts)
         return out
 
-    def similarity(self, query: str) -> list[float]:
-        """Per document, 0.5 × its best question-like match + 0.5 × its best passage match (cosines)."""
+    def similarity(self, query: str) -> Similarity:
+        """Per document, 0.5 × its best question-like match + 0.5 × its best passage match (cosines), and the
+        best question-like match alone."""
         q = self.embedder.query(query)
         units = self._best(self.unit_vectors, self.unit_doc, q)
         passages = self._best(self.passage_vectors, self.passage_doc, q)
-        return (0.5 * units + 0.5 * passages).tolist()
+        return Similarity((0.5 * units + 0.5 * passages).tolist(), units.tolist())
 
 
 def topic_texts(documents) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.search.analyzer import Synonyms, load_synonym_groups, ru_noun_like
-from bot.search.embed import Embedder, TopicVectors, topic_vectors
+from bot.search.embed import Embedder, Similarity, TopicVectors, topic_vectors
 from bot.search.index import Document, Index, Params
 from bot.search.query import QueryAnalyzer, Reading
 from bot.search.text import script, strip_html
@@ -44,14 +44,15 @@ MODEL_RIGHT = {"bias": -5.7, "covered": 2.3, "unit": 3.4, "known_share": 2.4, "m
 BANDS = Bands(confident=0.88, unsure=0.66, margin=0.15, evidence=2.5)
 
 
-# The same with the embedding signal (bot/search/embed.py): two more inputs, its own fit and thresholds.
-MODEL_EMBED = {"bias": -2.7, "covered": 0.6, "unit": 1.9, "known_share": 2.0, "margin": 0.8, "evidence": 1.0,
-               "intent": 1.6, "missing": -1.4, "offtopic": -1.4, "embed": 2.1, "embed_lead": 0.2, "agree": 0.7}
+# The same with the embedding signal (bot/search/embed.py): four more inputs, its own fit and thresholds.
+MODEL_EMBED = {"bias": -2.8, "covered": 0.5, "unit": 1.4, "known_share": 1.9, "margin": 0.7, "evidence": 1.2,
+               "intent": 1.4, "missing": -1.5, "offtopic": -1.2, "embed": 1.3, "embed_lead": 0.1, "agree": 0.9,
+               "embed_question": 2.0}
 MODEL_RIGHT_EMBED = {
-    "bias": -3.5, "covered": 1.1, "unit": 1.7, "known_share": 1.6, "margin": 1.1, "evidence": 1.1, "intent": 1.4,
-    "missing": -1.0, "offtopic": -1.3, "embed": 1.8, "embed_lead": -0.4, "agree": 0.8}
-BANDS_EMBED = Bands(confident=0.72, unsure=0.56, margin=0.10, evidence=3.0)
-EMBED_FEATURES = ("embed", "embed_lead", "agree")
+    "bias": -3.6, "covered": 1.0, "unit": 1.3, "known_share": 1.5, "margin": 1.0, "evidence": 1.3, "intent": 1.3,
+    "missing": -1.1, "offtopic": -1.0, "embed": 0.9, "embed_lead": -0.4, "agree": 0.9, "embed_question": 2.0}
+BANDS_EMBED = Bands(confident=0.80, unsure=0.58, margin=0.10, evidence=2.5)
+EMBED_FEATURES = ("embed", "embed_lead", "agree", "embed_question")
 
 
 def model_inputs(features: dict[str, float]) -> dict[str, float]:
@@ -165,8 +166,9 @@ class Engine:
         unmatched = [p.lemma for p in reading.positions if p.countable] if band == NONE else []
         return Result(band, hits if band != NONE else [], confidence, features, unmatched)
 
-    def _rank(self, reading: Reading, locale: str, similarity: list[float] | None = None
+    def _rank(self, reading: Reading, locale: str, similarities: Similarity | None = None
               ) -> tuple[list[tuple[int, float]], dict[str, float]]:
+        similarity = similarities.mixed if similarities is not None else None
         index, params = self.index, self.index.params
         positions = reading.positions
         unknown = [p for p in positions if not p.known]
@@ -217,6 +219,8 @@ class Engine:
             features["embed_lead"] = min(1.0, (best_sim - similarity[top]) * 10)
             # Both signals pick the same topic.
             features["agree"] = 1.0 if top == lexical_top else 0.0
+            # The top topic's closest single way of asking (sharper than the mixed figure; ~0.88 unrelated).
+            features["embed_question"] = max(-1.0, min(1.0, (similarities.questions[top] - 0.88) * 10))
         features["confidence"] = confidence(features, self.model)
         return ranked, features
 
