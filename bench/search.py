@@ -251,7 +251,8 @@ def latency(engine: Engine, cases: list[Case], *, first_sight: bool = False, rou
 
 # --- Tuning (training part only) ------------------------------------------------------------------------------
 GRID = {"title": (2.0, 3.0, 4.0), "questions": (1.5, 2.5, 3.5), "other_language": (0.5, 0.7, 0.9),
-        "k1": (0.9, 1.2, 1.6), "b": (0.3, 0.6, 0.8), "body_df": (0.15, 0.3, 0.6, 1.0), "unit": (0.5, 1.0, 1.5)}
+        "k1": (0.9, 1.2, 1.6), "b": (0.3, 0.6, 0.8), "body_df": (0.15, 0.3, 0.6, 1.0), "unit": (0.5, 1.0, 1.5),
+        "pairs": (0.0, 0.4, 0.8, 1.2)}
 OPEN = Bands(confident=0.0, unsure=0.0, margin=0.0)
 # A ranking parameter moves only if that wins at least this much (top-1 + top-3 / 2, in questions) on the training
 # part: a gain of one question is noise, and parameters chosen for it did worse on the held-out part.

@@ -35,23 +35,23 @@ class Bands:
 
 # A logistic model of "the first topic shown is a right one", over a few features of the ranking (see
 # ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
-MODEL = {"bias": -4.2, "covered": 1.5, "unit": 4.5, "known_share": 3.3, "margin": 0.0, "evidence": 1.7,
-         "intent": 1.8, "missing": -1.8, "offtopic": -1.6}
+MODEL = {"bias": -3.9, "covered": 1.3, "unit": 4.2, "known_share": 3.3, "margin": 0.6, "evidence": 1.8,
+         "intent": 1.5, "missing": -2.1, "offtopic": -1.7}
 # A second model for opening an answer at once: of "the first topic is a right one" (not just "there is an
 # answer"), so that a near-duplicate pair of topics, or a question beside the texts, stays in the unsure band.
-MODEL_RIGHT = {"bias": -5.7, "covered": 2.3, "unit": 3.4, "known_share": 2.4, "margin": 0.9, "evidence": 2.6,
-               "intent": 0.6, "missing": -0.1, "offtopic": -1.9}
-BANDS = Bands(confident=0.88, unsure=0.66, margin=0.15, evidence=2.5)
+MODEL_RIGHT = {"bias": -5.0, "covered": 2.2, "unit": 3.3, "known_share": 2.4, "margin": 1.4, "evidence": 2.1,
+               "intent": 0.8, "missing": -0.9, "offtopic": -1.9}
+BANDS = Bands(confident=0.88, unsure=0.68, margin=0.0, evidence=2.5)
 
 
 # The same with the embedding signal (bot/search/embed.py): four more inputs, its own fit and thresholds.
-MODEL_EMBED = {"bias": -2.8, "covered": 0.5, "unit": 1.4, "known_share": 1.9, "margin": 0.7, "evidence": 1.2,
-               "intent": 1.4, "missing": -1.5, "offtopic": -1.2, "embed": 1.3, "embed_lead": 0.1, "agree": 0.9,
-               "embed_question": 2.0}
+MODEL_EMBED = {"bias": -2.9, "covered": 0.5, "unit": 1.4, "known_share": 1.9, "margin": 0.7, "evidence": 1.0,
+               "intent": 1.4, "missing": -1.5, "offtopic": -1.1, "embed": 1.3, "embed_lead": 0.2, "agree": 1.1,
+               "embed_question": 1.9}
 MODEL_RIGHT_EMBED = {
-    "bias": -3.6, "covered": 1.0, "unit": 1.3, "known_share": 1.5, "margin": 1.0, "evidence": 1.3, "intent": 1.3,
-    "missing": -1.1, "offtopic": -1.0, "embed": 0.9, "embed_lead": -0.4, "agree": 0.9, "embed_question": 2.0}
-BANDS_EMBED = Bands(confident=0.80, unsure=0.58, margin=0.10, evidence=2.5)
+    "bias": -3.7, "covered": 1.0, "unit": 1.3, "known_share": 1.4, "margin": 1.2, "evidence": 1.3, "intent": 1.3,
+    "missing": -1.0, "offtopic": -1.1, "embed": 0.9, "embed_lead": -0.3, "agree": 0.9, "embed_question": 1.9}
+BANDS_EMBED = Bands(confident=0.78, unsure=0.50, margin=0.10, evidence=2.5)
 EMBED_FEATURES = ("embed", "embed_lead", "agree", "embed_question")
 
 
@@ -179,6 +179,10 @@ class Engine:
         for doc in set(scores.bm25) | set(scores.units):
             share = scores.bm25.get(doc, 0.0) / ceiling if ceiling else 0.0
             combined[doc] = share + params.unit * scores.units.get(doc, 0.0)
+        if params.pairs:
+            for doc, value in index.pair_share([p.candidates for p in positions]).items():
+                if doc in combined:
+                    combined[doc] += params.pairs * value
         lexical_top = max(combined, key=lambda d: (combined[d], -d)) if combined else None
         if similarity is not None:
             # The embedding signal: every topic near the one the model finds closest gets a bonus that falls off
