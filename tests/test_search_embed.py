@@ -11,12 +11,13 @@ from dataclasses import replace
 
 import pytest
 
+from bot.config import ConfigError, load_settings
 from bot.search.embed import available
 from tests.conftest import ROOT, start_app, stop_app
 from tests.helpers import Person
 from tests.test_search_e2e import opened
 
-pytestmark = pytest.mark.skipif(not available(), reason="the embedding model (the embed extra) is not installed")
+needs_model = pytest.mark.skipif(not available(), reason="the embedding model (the embed extra) is not installed")
 
 CACHE = ROOT / "data" / "search-embeddings.npz"
 
@@ -32,6 +33,7 @@ async def embed_app(settings):
     await stop_app(application)
 
 
+@needs_model
 async def test_a_question_in_other_words_opens_the_answer(api, embed_app):
     assert embed_app.search.embedding_ready
     ru = Person(api, embed_app, language_code="ru")
@@ -40,7 +42,23 @@ async def test_a_question_in_other_words_opens_the_answer(api, embed_app):
     assert opened(messages, "free-lawyers", "ru")
 
 
+@needs_model
 async def test_a_question_about_something_else_still_gets_no_answer(api, embed_app):
     en = Person(api, embed_app, language_code="en")
     [message] = await en.send("how do I renew my car insurance")
     assert "I don't have a reviewed answer to this question." in message.text
+
+
+def test_settings():
+    base = {"TELEGRAM_BOT_TOKEN": "123:" + "a" * 30}
+    assert load_settings(base).search_embed is available()  # auto: used when installed
+    assert load_settings(base).search_embed_cache == "./data/search-embeddings.npz"
+    assert load_settings(base | {"SEARCH_EMBED": "off"}).search_embed is False
+    assert load_settings(base | {"SEARCH_EMBED_CACHE": ""}).search_embed_cache is None
+    with pytest.raises(ConfigError, match="SEARCH_EMBED"):
+        load_settings(base | {"SEARCH_EMBED": "yes"})
+    if not available():
+        with pytest.raises(ConfigError, match="not installed"):
+            load_settings(base | {"SEARCH_EMBED": "on"})
+    else:
+        assert load_settings(base | {"SEARCH_EMBED": "on"}).search_embed is True
