@@ -1,7 +1,9 @@
 """The search engine: documents in, ranked topics and a band (confident / unsure / none) out. No I/O.
 
-Bands come from one *confidence* figure per query (see ``confidence``) and two thresholds chosen from the score
-distribution of the labelled set (tests/search_eval.yaml, training part only; bench.search prints both parts):
+Bands come from two figures per query, each a small logistic model over features of the ranking: *confidence*
+("there is an answer here") against the unsure threshold, and *right* ("the first topic is a right one") against the
+confident one; models and thresholds are fitted on the labelled set (tests/search_eval.yaml, training part only;
+``python -m bench.search --tune [--embed]``; bench.search prints both parts):
 - **confident**: the answer opens at once;
 - **unsure**: a few topics to choose from;
 - **none**: an honest "no reviewed answer".
