@@ -37,23 +37,23 @@ class Bands:
 
 # A logistic model of "the first topic shown is a right one", over a few features of the ranking (see
 # ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
-MODEL = {"bias": -3.9, "covered": 1.3, "unit": 4.2, "known_share": 3.3, "margin": 0.6, "evidence": 1.8,
-         "intent": 1.5, "missing": -2.1, "offtopic": -1.7}
+MODEL = {"bias": -7.1, "covered": 3.4, "unit": 7.2, "known_share": 4.3, "margin": -0.3, "evidence": 2.1,
+         "intent": 0.8, "missing": -0.8, "offtopic": -3.1}
 # A second model for opening an answer at once: of "the first topic is a right one" (not just "there is an
 # answer"), so that a near-duplicate pair of topics, or a question beside the texts, stays in the unsure band.
-MODEL_RIGHT = {"bias": -5.0, "covered": 2.2, "unit": 3.3, "known_share": 2.4, "margin": 1.4, "evidence": 2.1,
-               "intent": 0.8, "missing": -0.9, "offtopic": -1.9}
-BANDS = Bands(confident=0.88, unsure=0.68, margin=0.0, evidence=2.5)
+MODEL_RIGHT = {"bias": -4.6, "covered": 2.1, "unit": 4.2, "known_share": 2.2, "margin": 0.9, "evidence": 1.6,
+               "intent": 0.9, "missing": -0.9, "offtopic": -2.4}
+BANDS = Bands(confident=0.82, unsure=0.52, margin=0.0, evidence=2.0)
 
 
 # The same with the embedding signal (bot/search/embed.py): four more inputs, its own fit and thresholds.
-MODEL_EMBED = {"bias": -2.9, "covered": 0.5, "unit": 1.4, "known_share": 1.9, "margin": 0.7, "evidence": 1.0,
-               "intent": 1.4, "missing": -1.5, "offtopic": -1.1, "embed": 1.3, "embed_lead": 0.2, "agree": 1.1,
-               "embed_question": 1.9}
+MODEL_EMBED = {"bias": -4.6, "covered": 1.6, "unit": 2.0, "known_share": 2.4, "margin": -0.2, "evidence": 1.8,
+               "intent": 1.6, "missing": -1.7, "offtopic": -1.4, "embed": 1.1, "embed_lead": 0.3, "agree": 0.9,
+               "embed_question": 2.8}
 MODEL_RIGHT_EMBED = {
-    "bias": -3.7, "covered": 1.0, "unit": 1.3, "known_share": 1.4, "margin": 1.2, "evidence": 1.3, "intent": 1.3,
-    "missing": -1.0, "offtopic": -1.1, "embed": 0.9, "embed_lead": -0.3, "agree": 0.9, "embed_question": 1.9}
-BANDS_EMBED = Bands(confident=0.78, unsure=0.50, margin=0.10, evidence=2.5)
+    "bias": -4.1, "covered": 1.0, "unit": 1.6, "known_share": 1.5, "margin": 0.8, "evidence": 1.0, "intent": 1.5,
+    "missing": -0.7, "offtopic": -0.9, "embed": 1.0, "embed_lead": 0.2, "agree": 1.0, "embed_question": 1.5}
+BANDS_EMBED = Bands(confident=0.82, unsure=0.52, margin=0.20, evidence=2.0)
 EMBED_FEATURES = ("embed", "embed_lead", "agree", "embed_question")
 
 
