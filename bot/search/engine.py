@@ -43,7 +43,7 @@ MODEL = {"bias": -7.1, "covered": 3.4, "unit": 7.2, "known_share": 4.3, "margin"
 # answer"), so that a near-duplicate pair of topics, or a question beside the texts, stays in the unsure band.
 MODEL_RIGHT = {"bias": -4.6, "covered": 2.1, "unit": 4.2, "known_share": 2.2, "margin": 0.9, "evidence": 1.6,
                "intent": 0.9, "missing": -0.9, "offtopic": -2.4}
-BANDS = Bands(confident=0.82, unsure=0.52, margin=0.0, evidence=2.0)
+BANDS = Bands(confident=0.82, unsure=0.52, margin=0.10, evidence=2.0)
 
 
 # The same with the embedding signal (bot/search/embed.py): four more inputs, its own fit and thresholds.
