@@ -35,7 +35,7 @@ from bot.search.models import TERM_LIMIT, SearchGap, SearchSynonym, TopicRead
 log = logging.getLogger(__name__)
 
 RECHECK_SECONDS = 2.0
-EMBED_CHUNK = 32  # topic texts embedded per step at start-up (stopping the bot waits for one step at most)
+EMBED_CHUNK = 8  # topic texts embedded per step at start-up (stopping the bot waits for one step, ~1 s at most)
 MAX_GAP_TERMS = 5  # per question
 GAP_DAYS = 30
 READS_DAYS = 30
