@@ -104,7 +104,7 @@ def build_application(settings: Settings, database: Database | None = None) -> N
     application.ops = ops
     application.desk = Desk(database, settings) if settings.helpdesk_chat_id is not None else None
     application.outbox = build_outbox(settings, database, ops, application.desk)
-    application.search = Search()
+    application.search = Search(embed=settings.search_embed, embed_cache=settings.search_embed_cache)
     application.search.on_result = ops.observe_search
     processor.on_flood = flood_notice(application.bot, database, settings.default_locale)
     handlers.register_all(application)

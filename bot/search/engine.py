@@ -1,7 +1,9 @@
 """The search engine: documents in, ranked topics and a band (confident / unsure / none) out. No I/O.
 
-Bands come from one *confidence* figure per query (see ``confidence``) and two thresholds chosen from the score
-distribution of the labelled set (tests/search_eval.yaml, training part only; bench.search prints both parts):
+Bands come from two figures per query, each a small logistic model over features of the ranking: *confidence*
+("there is an answer here") against the unsure threshold, and *right* ("the first topic is a right one") against the
+confident one; models and thresholds are fitted on the labelled set (tests/search_eval.yaml, training part only;
+``python -m bench.search --tune [--embed]``; bench.search prints both parts):
 - **confident**: the answer opens at once;
 - **unsure**: a few topics to choose from;
 - **none**: an honest "no reviewed answer".
@@ -14,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.search.analyzer import Synonyms, load_synonym_groups, ru_noun_like
+from bot.search.embed import Embedder, Similarity, TopicVectors, topic_vectors
 from bot.search.index import Document, Index, Params
 from bot.search.query import QueryAnalyzer, Reading
 from bot.search.text import script, strip_html
@@ -34,19 +37,42 @@ class Bands:
 
 # A logistic model of "the first topic shown is a right one", over a few features of the ranking (see
 # ``_rank``); fitted by ``python -m bench.search --tune`` on the training part of tests/search_eval.yaml.
-MODEL = {"bias": -4.2, "covered": 1.5, "unit": 4.5, "known_share": 3.3, "margin": 0.0, "evidence": 1.7,
-         "intent": 1.8, "missing": -1.8, "offtopic": -1.6}
+MODEL = {"bias": -7.1, "covered": 3.4, "unit": 7.2, "known_share": 4.3, "margin": -0.3, "evidence": 2.1,
+         "intent": 0.8, "missing": -0.8, "offtopic": -3.1}
+# A second model for opening an answer at once: of "the first topic is a right one" (not just "there is an
+# answer"), so that a near-duplicate pair of topics, or a question beside the texts, stays in the unsure band.
+MODEL_RIGHT = {"bias": -4.6, "covered": 2.1, "unit": 4.2, "known_share": 2.2, "margin": 0.9, "evidence": 1.6,
+               "intent": 0.9, "missing": -0.9, "offtopic": -2.4}
+BANDS = Bands(confident=0.82, unsure=0.52, margin=0.10, evidence=2.0)
+
+
+# The same with the embedding signal (bot/search/embed.py): four more inputs, its own fit and thresholds.
+MODEL_EMBED = {"bias": -4.6, "covered": 1.6, "unit": 2.0, "known_share": 2.4, "margin": -0.2, "evidence": 1.8,
+               "intent": 1.6, "missing": -1.7, "offtopic": -1.4, "embed": 1.1, "embed_lead": 0.3, "agree": 0.9,
+               "embed_question": 2.8}
+MODEL_RIGHT_EMBED = {
+    "bias": -4.1, "covered": 1.0, "unit": 1.6, "known_share": 1.5, "margin": 0.8, "evidence": 1.0, "intent": 1.5,
+    "missing": -0.7, "offtopic": -0.9, "embed": 1.0, "embed_lead": 0.2, "agree": 1.0, "embed_question": 1.5}
+BANDS_EMBED = Bands(confident=0.82, unsure=0.52, margin=0.20, evidence=2.0)
+EMBED_FEATURES = ("embed", "embed_lead", "agree", "embed_question")
 
 
 def model_inputs(features: dict[str, float]) -> dict[str, float]:
-    return {"covered": features["covered"], "unit": features["unit"], "known_share": features["known_share"],
-            "margin": features["margin"], "evidence": min(1.0, features["evidence"] / 10),
-            "intent": features["intent"], "missing": features["missing"], "offtopic": features["offtopic"]}
+    inputs = {"covered": features["covered"], "unit": features["unit"], "known_share": features["known_share"],
+              "margin": features["margin"], "evidence": min(1.0, features["evidence"] / 10),
+              "intent": features["intent"], "missing": features["missing"], "offtopic": features["offtopic"]}
+    for name in EMBED_FEATURES:
+        if name in features:
+            inputs[name] = features[name]
+    return inputs
 
 
-def confidence(features: dict[str, float], model: dict[str, float] = MODEL) -> float:
-    z = model["bias"] + sum(model[k] * v for k, v in model_inputs(features).items())
+def confidence_of(features: dict[str, float], model: dict[str, float] = MODEL) -> float:
+    z = model["bias"] + sum(model.get(k, 0.0) * v for k, v in model_inputs(features).items())
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+confidence = confidence_of
 
 
 @dataclass(frozen=True)
@@ -102,20 +128,28 @@ class Engine:
 
     def __init__(self, documents: list[Document], extra_synonyms: list[list[str]] | None = None,
                  params: Params | None = None, bands: Bands | None = None,
-                 model: dict[str, float] | None = None) -> None:
-        params, bands = params or Params(), bands or Bands()
-        self.model = model or MODEL
+                 model: dict[str, float] | None = None, embedder: Embedder | None = None,
+                 right_model: dict[str, float] | None = None) -> None:
+        params = params or Params()
+        bands = bands or (BANDS_EMBED if embedder is not None else BANDS)
+        self.model = model or (MODEL_EMBED if embedder is not None else MODEL)
+        self.right_model = right_model or (MODEL_RIGHT_EMBED if embedder is not None else MODEL_RIGHT)
         groups = load_synonym_groups() + list(extra_synonyms or [])
         self.synonyms = Synonyms.from_groups(groups)
         self.index = Index(documents, self.synonyms, params)
         self.analyzer = QueryAnalyzer(self.index)
         self.bands = bands
         self.by_slug = {d.slug: d for d in documents}
+        # The embedded topics (the slow part of a build with the model: seconds, less with a warm cache).
+        self.vectors: TopicVectors | None = topic_vectors(documents, embedder) if embedder is not None else None
 
     def search(self, query: str, locale: str, limit: int = 5) -> Result:
         best = None
+        similarity = self.vectors.similarity(query) if self.vectors is not None and query.strip() else None
         for reading in self.analyzer.readings(query):
-            ranked, features = self._rank(reading, locale)
+            # A question typed in the wrong layout means nothing to the model as typed: it reads the re-typed one.
+            sim = self.vectors.similarity(reading.text) if similarity is not None and reading.text else similarity
+            ranked, features = self._rank(reading, locale, sim)
             features["confidence"] *= reading.weight
             if best is None or features["confidence"] > best[0]:
                 best = (features["confidence"], reading, ranked, features)
@@ -123,9 +157,10 @@ class Engine:
         _, reading, ranked, features = best
         hits = [Hit(self.index.documents[d].slug, s) for d, s in ranked[:limit]]
         confidence = features["confidence"]
+        features["right"] = confidence_of(features, self.right_model) * reading.weight
         if not hits or confidence < self.bands.unsure:
             band = NONE
-        elif (confidence >= self.bands.confident and features["margin"] >= self.bands.margin
+        elif (features["right"] >= self.bands.confident and features["margin"] >= self.bands.margin
               and features["evidence"] >= self.bands.evidence):
             band = CONFIDENT
         else:
@@ -133,7 +168,9 @@ class Engine:
         unmatched = [p.lemma for p in reading.positions if p.countable] if band == NONE else []
         return Result(band, hits if band != NONE else [], confidence, features, unmatched)
 
-    def _rank(self, reading: Reading, locale: str) -> tuple[list[tuple[int, float]], dict[str, float]]:
+    def _rank(self, reading: Reading, locale: str, similarities: Similarity | None = None
+              ) -> tuple[list[tuple[int, float]], dict[str, float]]:
+        similarity = similarities.mixed if similarities is not None else None
         index, params = self.index, self.index.params
         positions = reading.positions
         unknown = [p for p in positions if not p.known]
@@ -144,6 +181,19 @@ class Engine:
         for doc in set(scores.bm25) | set(scores.units):
             share = scores.bm25.get(doc, 0.0) / ceiling if ceiling else 0.0
             combined[doc] = share + params.unit * scores.units.get(doc, 0.0)
+        if params.pairs:
+            for doc, value in index.pair_share([p.candidates for p in positions]).items():
+                if doc in combined:
+                    combined[doc] += params.pairs * value
+        lexical_top = max(combined, key=lambda d: (combined[d], -d)) if combined else None
+        if similarity is not None:
+            # The embedding signal: every topic near the one the model finds closest gets a bonus that falls off
+            # fast with the distance (cosines of this model are squeezed into 0.8–0.95).
+            best_sim = max(similarity)
+            for doc, sim in enumerate(similarity):
+                bonus = params.embed * math.exp((sim - best_sim) / params.embed_temp)
+                if bonus > 1e-4:
+                    combined[doc] = combined.get(doc, 0.0) + bonus
         ranked = sorted(combined.items(), key=lambda kv: (-kv[1], index.documents[kv[0]].slug))
         top = ranked[0][0] if ranked else None
         s1 = ranked[0][1] if ranked else 0.0
@@ -167,6 +217,16 @@ class Engine:
                        / index.max_idf,
         }
         features["offtopic"] = self._offtopic(positions, unknown_weight)
+        if similarity is not None and top is not None:
+            best_sim = max(similarity)
+            # How close the model finds the top topic (0.85 is about where unrelated questions sit), and how far
+            # it is behind the topic the model alone would pick.
+            features["embed"] = max(-1.0, min(1.0, (similarity[top] - 0.85) * 10))
+            features["embed_lead"] = min(1.0, (best_sim - similarity[top]) * 10)
+            # Both signals pick the same topic.
+            features["agree"] = 1.0 if top == lexical_top else 0.0
+            # The top topic's closest single way of asking (sharper than the mixed figure; ~0.88 unrelated).
+            features["embed_question"] = max(-1.0, min(1.0, (similarities.questions[top] - 0.88) * 10))
         features["confidence"] = confidence(features, self.model)
         return ranked, features
 

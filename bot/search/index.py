@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from bot.search.analyzer import Synonyms, document_terms, word_term
 from bot.search.text import latin_share, normalise, script, tokens
@@ -44,6 +45,14 @@ class Params:
     b: float = 0.6
     body_df: float = 0.3  # a topic that has a word only in its body counts this much towards the word's rarity
     unit: float = 1.5  # weight of the question match against the BM25F share when ranking
+    # The embedding signal, when there is one (bot/search/embed.py): the bonus of the topic the model finds
+    # closest, and how fast the bonus falls for the others (a cosine this much lower: e⁻¹ of it).
+    embed: float = 1.0
+    embed_temp: float = 0.02
+    # Two query words next to each other that are next to each other in one of a topic's questions or titles
+    # ("суд мужа", "dismiss case"): near-duplicate topics share words, less often word pairs. The bonus for a
+    # topic that has every adjacent pair of the query.
+    pairs: float = 0.8
 
 
 @dataclass
@@ -150,6 +159,13 @@ class Index:
             for term in terms:
                 unit_postings[term].append(u)
         self.unit_postings = dict(unit_postings)
+        # Adjacent term pairs (either order) of every unit → the documents that have them.
+        pair_docs: dict[frozenset[str], set[int]] = defaultdict(set)
+        for doc, _, terms in units:
+            for a, b in pairwise(terms):
+                if a != b:
+                    pair_docs[frozenset((a, b))].add(doc)
+        self.pair_docs = {k: frozenset(v) for k, v in pair_docs.items()}
 
         # Vocabularies for typo matching and transliteration, by script: a word's own term → index term.
         self.terms = set(self.idf)
@@ -168,6 +184,27 @@ class Index:
 
     def __len__(self) -> int:
         return len(self.documents)
+
+    def pair_share(self, positions: list[list[tuple[str, float]]]) -> dict[int, float]:
+        """Per document, the share of the query's adjacent position pairs found adjacent in one of its units
+        (each pair counted at its candidates' weights)."""
+        pairs = [(a, b) for a, b in pairwise(positions) if a and b]
+        if not pairs:
+            return {}
+        found: dict[int, float] = defaultdict(float)
+        for left, right in pairs:
+            best: dict[int, float] = {}
+            for ta, wa in left[:4]:
+                for tb, wb in right[:4]:
+                    docs = self.pair_docs.get(frozenset((ta, tb)))
+                    if docs:
+                        w = min(wa, wb)
+                        for doc in docs:
+                            if w > best.get(doc, 0.0):
+                                best[doc] = w
+            for doc, w in best.items():
+                found[doc] += w
+        return {doc: v / len(pairs) for doc, v in found.items()}
 
     def weight(self, candidates: list[tuple[str, float]]) -> float:
         """How much one position weighs in the question (its best candidate's weight × general idf)."""

@@ -73,6 +73,7 @@ class Position:
 class Reading:
     positions: list[Position]
     weight: float  # 1.0, or LAYOUT for a re-typed reading
+    text: str | None = None  # the question re-typed through the other layout (for the embedding signal)
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -149,13 +150,13 @@ class QueryAnalyzer:
             converted = layout_to_ru(text)
             words = [w for w in tokens(converted) if len(w) > 1]
             if words and sum(ru_known(w) for w in words) >= max(1, len(words) / 2):
-                readings.append(Reading(self._positions(converted), LAYOUT))
+                readings.append(Reading(self._positions(converted), LAYOUT, converted))
         elif latin_share(text) <= 0.4:
             converted = layout_to_en(text)
             words = [w for w in tokens(converted) if len(w) > 1]
             known = sum(en_stem(w) in self.index.terms or is_stop(en_stem(w)) for w in words)
             if words and known >= max(1, len(words) * 0.6):
-                readings.append(Reading(self._positions(converted), LAYOUT))
+                readings.append(Reading(self._positions(converted), LAYOUT, converted))
         return readings
 
     def _positions(self, text: str) -> list[Position]:

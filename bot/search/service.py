@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import Counter
@@ -27,12 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import Database, utcnow
 from bot.knowledge.models import LOCAL_CHANGES, ContentState, Topic, TopicText
 from bot.knowledge.questions import TopicQuestion
+from bot.search.embed import Embedder, topic_texts
 from bot.search.engine import NONE, Engine, Result, make_document
 from bot.search.models import TERM_LIMIT, SearchGap, SearchSynonym, TopicRead
 
 log = logging.getLogger(__name__)
 
 RECHECK_SECONDS = 2.0
+EMBED_CHUNK = 8  # topic texts embedded per step at start-up (stopping the bot waits for one step, ~1 s at most)
 MAX_GAP_TERMS = 5  # per question
 GAP_DAYS = 30
 READS_DAYS = 30
@@ -75,8 +78,13 @@ async def load_documents(session: AsyncSession) -> tuple[list, list[list[str]]]:
 class Search:
     """Long-lived: ``start`` in post_init, ``stop`` in post_shutdown; ``search`` per question."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, embed: bool = False, embed_cache: str | None = None) -> None:
         self.engine: Engine | None = None
+        # The optional embedding signal: loaded in the background after start; until then search is lexical.
+        self._embed = embed
+        self._embed_cache = embed_cache
+        self.embedder: Embedder | None = None
+        self._embedding: asyncio.Task | None = None
         self._version: int | None = None
         self._local_changes = -1
         self._checked_at = 0.0
@@ -96,8 +104,40 @@ class Search:
         except Exception as exc:  # the bot still starts: questions get "no answer" until the next rebuild works
             log.error("search index not built at start: %s", type(exc).__name__)
         self._flusher = asyncio.create_task(self._flush_every(database), name="search-reads")
+        if self._embed:
+            self._embedding = asyncio.create_task(self._start_embedding(database), name="search-embed")
+
+    async def _start_embedding(self, database: Database) -> None:
+        """Load the model and embed the published texts (in steps, off the event loop), then rebuild the index
+        with the embedding signal. Texts embedded before (the cache file) cost nothing; a failure leaves search
+        lexical."""
+        started = time.perf_counter()
+        try:
+            embedder = await asyncio.to_thread(Embedder, self._embed_cache)
+            async with database.session() as session:
+                documents, _ = await load_documents(session)
+            units, passages = topic_texts(documents)
+            for kind, items in (("query", units), ("passage", passages)):
+                texts = [text for _, text in items]
+                for i in range(0, len(texts), EMBED_CHUNK):
+                    await asyncio.to_thread(embedder.topic_texts, kind, texts[i:i + EMBED_CHUNK])
+            self.embedder = embedder
+            async with database.session() as session:
+                await self.refresh(session, force=True)
+            log.info("search embedding signal ready: %.0f ms", (time.perf_counter() - started) * 1000)
+        except Exception as exc:
+            log.error("search embedding signal not loaded: %s", type(exc).__name__)
+
+    @property
+    def embedding_ready(self) -> bool:
+        return self.engine is not None and self.engine.vectors is not None
 
     async def stop(self, database: Database) -> None:
+        if self._embedding is not None:
+            self._embedding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._embedding
+            self._embedding = None
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -125,7 +165,8 @@ class Search:
                 documents, synonyms = await load_documents(session)
                 started = time.perf_counter()
                 # Lemmatising every text takes a moment of CPU: keep the event loop free meanwhile.
-                self.engine = await asyncio.to_thread(Engine, documents, synonyms)
+                self.engine = await asyncio.to_thread(
+                    functools.partial(Engine, documents, synonyms, embedder=self.embedder))
                 self._version = version
                 self.builds += 1
                 log.info("search index built: %d answers, %.0f ms", len(documents),
@@ -138,6 +179,8 @@ class Search:
         engine = await self.refresh(session)
         if engine is None or not engine.index.documents:
             result = Result(NONE, [])
+        elif engine.vectors is not None:  # the model takes milliseconds of CPU: not on the event loop
+            result = await asyncio.to_thread(engine.search, query, locale)
         else:
             result = engine.search(query, locale)
         if self.on_result is not None:
