@@ -95,6 +95,15 @@ class Result:
         return self.hits[0] if self.hits else None
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """One reading of a query, the topics it ranks (document, score) and the ranking's features."""
+
+    reading: Reading
+    ranked: list[tuple[int, float]]
+    features: dict[str, float]
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
 
 
@@ -144,24 +153,41 @@ class Engine:
         self.vectors: TopicVectors | None = topic_vectors(documents, embedder) if embedder is not None else None
 
     def search(self, query: str, locale: str, limit: int = 5) -> Result:
-        best = None
+        return self.decide(self.ranked_readings(query, locale), limit)
+
+    def ranked_readings(self, query: str, locale: str) -> list[Ranked]:
+        """Every reading of the query (as typed, transliterated, re-typed) with its ranking and features; which one
+        wins is the models' choice (``decide``)."""
+        out = []
         similarity = self.vectors.similarity(query) if self.vectors is not None and query.strip() else None
         for reading in self.analyzer.readings(query):
             # A question typed in the wrong layout means nothing to the model as typed: it reads the re-typed one.
             sim = self.vectors.similarity(reading.text) if similarity is not None and reading.text else similarity
             ranked, features = self._rank(reading, locale, sim)
-            features["confidence"] *= reading.weight
-            if best is None or features["confidence"] > best[0]:
-                best = (features["confidence"], reading, ranked, features)
+            out.append(Ranked(reading, ranked, features))
+        return out
+
+    def decide(self, readings: list[Ranked], limit: int = 5, model: dict[str, float] | None = None,
+               right_model: dict[str, float] | None = None, bands: Bands | None = None) -> Result:
+        """The reading the confidence model trusts most, its hits and its band (the engine's own models and
+        thresholds unless given: bench.search fits them)."""
+        model, right_model = model or self.model, right_model or self.right_model
+        bands = bands or self.bands
+        best = None
+        for r in readings:
+            value = confidence_of(r.features, model) * r.reading.weight
+            if best is None or value > best[0]:
+                best = (value, r)
         assert best is not None
-        _, reading, ranked, features = best
-        hits = [Hit(self.index.documents[d].slug, s) for d, s in ranked[:limit]]
-        confidence = features["confidence"]
-        features["right"] = confidence_of(features, self.right_model) * reading.weight
-        if not hits or confidence < self.bands.unsure:
+        confidence, chosen = best
+        reading = chosen.reading
+        features = dict(chosen.features, confidence=confidence)
+        hits = [Hit(self.index.documents[d].slug, s) for d, s in chosen.ranked[:limit]]
+        features["right"] = confidence_of(features, right_model) * reading.weight
+        if not hits or confidence < bands.unsure:
             band = NONE
-        elif (features["right"] >= self.bands.confident and features["margin"] >= self.bands.margin
-              and features["evidence"] >= self.bands.evidence):
+        elif (features["right"] >= bands.confident and features["margin"] >= bands.margin
+              and features["evidence"] >= bands.evidence):
             band = CONFIDENT
         else:
             band = UNSURE
@@ -227,7 +253,6 @@ class Engine:
             features["agree"] = 1.0 if top == lexical_top else 0.0
             # The top topic's closest single way of asking (sharper than the mixed figure; ~0.88 unrelated).
             features["embed_question"] = max(-1.0, min(1.0, (similarities.questions[top] - 0.88) * 10))
-        features["confidence"] = confidence(features, self.model)
         return ranked, features
 
     def _offtopic(self, positions, unknown_weight: float) -> float:
