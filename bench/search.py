@@ -349,11 +349,14 @@ EMBED_GRID = {"embed": (0.25, 0.5, 1.0, 1.5, 2.0), "embed_temp": (0.01, 0.02, 0.
 
 
 # Wrong confident answers allowed on the training part (its questions left out, see ``leave_out``) when choosing
-# thresholds. Fitted that way, the rate on new questions follows the allowance (five-fold cross-validation on the
-# training part: 1.0% → 1.1%, 1.5% → 1.5%, 2.0% → 1.9%, 2.5% → 2.7%, 3.0% → 3.8%); 2% keeps a point below the 3%
-# target for the noise of a small set. (Fitted on the questions as they are, a 1.5% allowance gave 5.7%.)
-WRONG_BUDGET = 0.02
-BUDGETS = (0.01, 0.015, 0.02, 0.025, 0.03)
+# thresholds: the largest of BUDGETS whose five-fold cross-validated rate on the training part, measured as new
+# questions, stays at WRONG_ESTIMATE — a point below the 3% target, for the noise of a small set. Fitted left out,
+# the rate on new questions follows the allowance (lexical: 1.0% → 1.1%, 1.5% → 1.5%, 2.0% → 1.9%, 2.5% → 2.7%;
+# with the embedding signal a little above it); fitted on the questions as they are, a 1.5% allowance gave 5.7%
+# (lexical) and 4.2% (embedding).
+WRONG_ESTIMATE = 0.02
+WRONG_BUDGET = 0.015  # set by ``tune``
+BUDGETS = (0.005, 0.01, 0.015, 0.02, 0.025, 0.03)
 
 
 # Leave-self-out: the alternative questions in the pack were written by the people who wrote the labelled set, some
@@ -458,10 +461,10 @@ def tune(documents: list[Document], cases: list[Case], embedder=None, grid_searc
     print("\nfive-fold cross-validation on the training part: models and thresholds fitted on four fifths, measured on "
           "the fifth as new questions (left out):")
     global WRONG_BUDGET
-    chosen_budget = WRONG_BUDGET
-    for name, fit_on, budget in (("fitted as they are", as_typed, chosen_budget),
-                                 *((f"fitted left out, wrong confident ≤ {b:.1%}", as_new, b) for b in BUDGETS)):
-        WRONG_BUDGET = budget
+    budget = BUDGETS[0]
+    for name, fit_on, allowance in (("fitted as they are", as_typed, 0.015),
+                                    *((f"fitted left out, wrong confident ≤ {b:.1%}", as_new, b) for b in BUDGETS)):
+        WRONG_BUDGET = allowance
         f = Figures()
         for fold in range(FOLDS):
             fit_cases = [c for i, c in enumerate(training) if i % FOLDS != fold]
@@ -471,8 +474,10 @@ def tune(documents: list[Document], cases: list[Case], embedder=None, grid_searc
                 judge(case, r.band, [h.slug for h in r.hits], f)
         print("  {:42} top-1 {}, top-3 {}, none handled {}, wrong confident {}, opened at once {}".format(
             name, *f.row(name)[2:]))
-
-    WRONG_BUDGET = chosen_budget
+        if fit_on is as_new and f.share("wrong_confident") <= WRONG_ESTIMATE:
+            budget = allowance
+    WRONG_BUDGET = budget
+    print(f"→ the largest allowance with at most {WRONG_ESTIMATE:.0%} wrong confident on new questions: {budget:.1%}")
     print("\nfitted on the whole training part, left out:")
     fit_bands(full, as_new, training, start, verbose=True)
 
@@ -545,7 +550,9 @@ def fit_bands(full: Engine, readings: dict[int, list], cases: list[Case], start:
                     opened = sum(1 for x in sure if x[2] and x[3])
                     if wrong / len(rows) > WRONG_BUDGET:
                         continue
-                    choices.append(((-lost, none_ok, opened, -wrong, -unsure, -confident, -margin, -evidence),
+                    # Among ties the lowest "unsure" (fewest answerable questions lost) and the strictest
+                    # confident band: new questions do a little worse than the ones the thresholds are chosen on.
+                    choices.append(((-lost, none_ok, opened, -wrong, -unsure, confident, margin, evidence),
                                     unsure, confident, margin, evidence, none_ok, lost, wrong, opened))
     choices.sort(reverse=True)
     if verbose:
