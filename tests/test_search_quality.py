@@ -15,22 +15,24 @@ from bot.search.engine import Engine, pack_documents
 
 # (part, top-1, top-3, none handled) as lower bounds, wrong confident as an upper bound: what the search reaches
 # on the set (352 questions, 78 answers; README, "Search"). Targets: top-1 ≥ 0.90, top-3 ≥ 0.97, none ≥ 0.90, wrong
-# confident ≤ 0.03.
+# confident ≤ 0.03. Lowered once on purpose (Dec 2026): the band models are now fitted on training questions
+# scored as new ones (bench.search, ``leave_out``), which halves the wrong answers opened at once on new questions and
+# costs the training part (where the pack's alternative questions echo the questions) a few points of top-1 and none.
 FLOORS = {
-    "all": (0.926, 0.965, 0.909, 0.020),
-    "training (3/4)": (0.957, 0.985, 0.920, 0.012),
-    "held-out (1/4)": (0.833, 0.902, 0.875, 0.046),
-    "Russian": (0.944, 0.972, 0.846, 0.023),
-    "English": (0.896, 0.952, 1.000, 0.016),
+    "all": (0.912, 0.947, 0.878, 0.015),
+    "training (3/4)": (0.943, 0.967, 0.880, 0.008),
+    "held-out (1/4)": (0.819, 0.888, 0.875, 0.035),
+    "Russian": (0.927, 0.955, 0.820, 0.019),
+    "English": (0.886, 0.933, 0.962, 0.008),
 }
 
 # The same with the embedding signal (the embed extra; skipped where it is not installed).
 FLOORS_EMBED = {
-    "all": (0.937, 0.968, 0.893, 0.018),
-    "training (3/4)": (0.962, 0.985, 0.900, 0.012),
-    "held-out (1/4)": (0.861, 0.916, 0.875, 0.035),
-    "Russian": (0.944, 0.977, 0.820, 0.028),
-    "English": (0.924, 0.952, 1.000, 0.000),
+    "all": (0.930, 0.968, 0.878, 0.009),
+    "training (3/4)": (0.953, 0.985, 0.880, 0.008),
+    "held-out (1/4)": (0.861, 0.916, 0.875, 0.012),
+    "Russian": (0.933, 0.972, 0.820, 0.014),
+    "English": (0.924, 0.962, 0.962, 0.000),
 }
 
 

@@ -87,13 +87,15 @@ class Index:
         n = len(documents)
         field_terms: list[dict[tuple[str, str], dict[str, int]]] = []
         units: list[tuple[int, str, list[str]]] = []  # (doc, locale, terms)
+        # Where each unit comes from: (doc, locale, field, line number); bench.search leaves units out with it.
+        self.unit_source: list[tuple[int, str, str, int]] = []
         lengths: dict[tuple[str, str], list[int]] = defaultdict(list)
         raw_terms: dict[str, str] = {}  # every word's own term (and Snowball stem) → the index term
         for i, doc in enumerate(documents):
             per_field: dict[tuple[str, str], dict[str, int]] = {}
             for (locale, name), text in doc.fields.items():
                 counts: dict[str, int] = defaultdict(int)
-                for line in text.split("\n"):
+                for line_no, line in enumerate(text.split("\n")):
                     # A Russian question typed in Latin letters ("zalog iz detenshena") is read as Russian.
                     translit = name == "questions" and locale == "ru" and latin_share(normalise(line)) > 0.5
                     terms = document_terms(line, synonyms, translit=translit)
@@ -102,6 +104,7 @@ class Index:
                     if name != "body" and terms:
                         unit = document_terms(line, synonyms, translit=translit, phrases_replace=True)
                         units.append((i, locale, list(dict.fromkeys(unit))))
+                        self.unit_source.append((i, locale, name, line_no))
                 for token in tokens(text):
                     raw = word_term(token)
                     raw_terms.setdefault(raw, synonyms.concept(raw))
