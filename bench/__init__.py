@@ -255,3 +255,14 @@ async def stop_app(application: Application) -> None:
     await application.shutdown()
     if application.post_shutdown:
         await application.post_shutdown(application)
+
+
+def request_params(body: bytes, content_type: str) -> dict[str, str]:
+    """A Bot API request's parameters as a proxy in front of a bot sees them: replies go as JSON (bot/http.py),
+    getUpdates form-encoded (PTB's httpx)."""
+    import json
+    from urllib.parse import parse_qs
+
+    if content_type == "application/json":
+        return {k: v if isinstance(v, str) else json.dumps(v) for k, v in json.loads(body or b"{}").items()}
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}

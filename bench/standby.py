@@ -46,6 +46,7 @@ from bench import (
     prepare,
     print_table,
     quiet_logging,
+    request_params,
     scratch_database,
 )
 from bot.local_api import LocalBotApi, WaitTimeout
@@ -133,7 +134,6 @@ class TimingProxy:
 
     async def forward(self, request):
         import json
-        from urllib.parse import parse_qs
 
         from aiohttp import web
 
@@ -142,10 +142,7 @@ class TimingProxy:
             body = await request.read()
         except ConnectionResetError:  # a bot killed mid-request
             return web.Response(status=499)
-        form: dict = {}
-        if method in ("getUpdates", "sendMessage"):  # replies go as JSON (bot/http.py), getUpdates form-encoded
-            form = (json.loads(body or b"{}") if request.content_type == "application/json"
-                    else {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()})
+        form = request_params(body, request.content_type) if method in ("getUpdates", "sendMessage") else {}
         if method == "getUpdates":
             self.polls.append((time.monotonic(), int(form.get("offset", 0))))
         headers = {"Content-Type": request.headers.get("Content-Type", "application/octet-stream")}

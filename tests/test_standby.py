@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import aiohttp
 import httpx
@@ -26,6 +24,7 @@ from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from bench import request_params
 from bot.outbox import SENT
 from bot.reminders.models import Reminder
 from tests.conftest import BACKEND, ROOT, _pg_admin
@@ -36,13 +35,6 @@ from tests.test_webhook import free_port
 TAKEOVER_S = 10.0  # STANDBY_TAKEOVER_S, the default
 pg_only = pytest.mark.skipif(BACKEND != "postgresql", reason="a hot standby needs PostgreSQL (set TEST_DATABASE_URL)")
 _users = itertools.count(760_000_001)
-
-
-def request_params(body: bytes, content_type: str) -> dict[str, str]:
-    """A Bot API request's parameters: replies go as JSON (bot/http.py), getUpdates form-encoded (httpx)."""
-    if content_type == "application/json":
-        return {k: str(v) for k, v in json.loads(body or b"{}").items()}
-    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
 
 
 class HoldingProxy:
