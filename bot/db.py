@@ -109,9 +109,9 @@ class LazySession:
     def __init__(self, database: Database) -> None:
         self._database, self._session = database, None
 
-    @property
-    def engine(self):
-        return self._database.engine
+    def get_bind(self):
+        """The engine, as ``AsyncSession.get_bind()`` gives it (caches keyed by engine take either)."""
+        return self._database.engine.sync_engine
 
     def __call__(self) -> AsyncSession:
         if self._session is None:

@@ -48,7 +48,7 @@ _directories: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def _directory(session: AsyncSession | LazySession) -> _Directory:
-    engine = session.engine.sync_engine if isinstance(session, LazySession) else session.get_bind()
+    engine = session.get_bind()
     directory = _directories.get(engine)
     if directory is None:
         directory = _directories[engine] = _Directory()

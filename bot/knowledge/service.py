@@ -97,7 +97,7 @@ async def screen(session: LazySession, slug: str, locale: str) -> Screen | None:
     within ``RECHECK_SECONDS`` for changes made by another process (one small query). A tap on a cached screen
     costs no query and opens no database session.
     """
-    engine = session.engine.sync_engine
+    engine = session.get_bind()
     cache = _caches.get(engine)
     if cache is None:
         cache = _caches[engine] = _Cache()
