@@ -64,10 +64,6 @@ _TRANSPORTS = (HTTPXRequest, AiohttpRequest)
 _combined: dict[type, type] = {}
 
 
-class MeteredRequest(Metered, HTTPXRequest):
-    """PTB's HTTPX transport, metered (getUpdates and the outbox's sends)."""
-
-
 def metered(base: type[BaseRequest]) -> type[Metered]:
     """``base``'s behaviour on top of its transport, metered: each ``super().do_request`` call of ``base`` (every
     attempt a retrying class makes) is counted."""
@@ -75,8 +71,7 @@ def metered(base: type[BaseRequest]) -> type[Metered]:
         return base
     transport = next(cls for cls in base.__mro__ if cls in _TRANSPORTS)
     if transport not in _combined:
-        _combined[transport] = (MeteredRequest if transport is HTTPXRequest
-                                else type(f"Metered{transport.__name__}", (Metered, transport), {}))
+        _combined[transport] = type(f"Metered{transport.__name__}", (Metered, transport), {})
     if base is transport:
         return _combined[transport]
     if base not in _combined:
