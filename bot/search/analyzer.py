@@ -12,7 +12,6 @@ The same function analyses the texts and the queries, so both sides always agree
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,24 +102,19 @@ def ru_modifier(word: str) -> bool:
     return tag.POS in _MODIFIER_POS or "Anum" in tag.grammemes
 
 
-@functools.cache
-def _frequencies(lang: str) -> dict[str, float]:
-    from wordfreq import get_frequency_dict
-
-    return get_frequency_dict(lang, wordlist="small")
-
-
 @functools.lru_cache(maxsize=100_000)
 def zipf(word: str) -> float:
     """How common the word is in everyday language: its Zipf frequency (log10 of uses per billion words; "вчера"
-    5.3, "yesterday" 4.9, "нотариус" 3.1, 0 for a word the list does not have) from ``wordfreq``'s Russian or
-    English list, by the word's script. The lists ship inside its wheel; nothing is downloaded. The small lists
-    (words from Zipf 3 up; ~22 MB in memory, the large ones ~150 MB): only common words matter here. A plain
-    look-up of the normalised word (``wordfreq.zipf_frequency`` tokenises again: ~1 ms a word)."""
+    5.3, "yesterday" 4.9, "депортация" 2.9, 0 for a word the lists do not have) from ``wordfreq``'s Russian or
+    English list, by the word's script. The lists ship inside its wheel; nothing is downloaded."""
+    from wordfreq import zipf_frequency
+
     kind = script(word)
-    lang = "ru" if kind == "cyr" else "en" if kind == "lat" else None
-    frequency = _frequencies(lang).get(word, 0.0) if lang else 0.0
-    return round(math.log10(frequency) + 9, 2) if frequency > 0 else 0.0
+    if kind == "cyr":
+        return zipf_frequency(word, "ru")
+    if kind == "lat":
+        return zipf_frequency(word, "en")
+    return 0.0
 
 
 @functools.lru_cache(maxsize=200_000)
