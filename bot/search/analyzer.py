@@ -102,21 +102,6 @@ def ru_modifier(word: str) -> bool:
     return tag.POS in _MODIFIER_POS or "Anum" in tag.grammemes
 
 
-@functools.lru_cache(maxsize=100_000)
-def zipf(word: str) -> float:
-    """How common the word is in everyday language: its Zipf frequency (log10 of uses per billion words; "вчера"
-    5.3, "yesterday" 4.9, "депортация" 2.9, 0 for a word the lists do not have) from ``wordfreq``'s Russian or
-    English list, by the word's script. The lists ship inside its wheel; nothing is downloaded."""
-    from wordfreq import zipf_frequency
-
-    kind = script(word)
-    if kind == "cyr":
-        return zipf_frequency(word, "ru")
-    if kind == "lat":
-        return zipf_frequency(word, "en")
-    return 0.0
-
-
 @functools.lru_cache(maxsize=200_000)
 def en_stem(word: str) -> str:
     return _english.stemWord(word)

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from bot.search.analyzer import Synonyms, load_synonym_groups, ru_noun_like, zipf
+from bot.search.analyzer import Synonyms, load_synonym_groups, ru_noun_like
 from bot.search.embed import Embedder, Similarity, TopicVectors, topic_vectors
 from bot.search.index import Document, Index, Params
 from bot.search.query import QueryAnalyzer, Reading
@@ -40,13 +40,13 @@ class Bands:
 # question scored as a new one: against the pack without its own topic's ways of asking nearest to it (the pack's
 # alternative questions were written by the people who wrote the set; fitted on scores with them, the models
 # expected every answerable question to match that well).
-MODEL = {"bias": -4.1, "covered": 2.6, "unit": 3.3, "known_share": 2.6, "margin": -0.4, "evidence": 2.0,
-         "intent": 2.3, "missing": -1.8, "offtopic": -2.4}
+MODEL = {"bias": -3.6, "covered": 2.6, "unit": 3.1, "known_share": 3.0, "margin": -0.2, "evidence": 1.7,
+         "intent": 1.6, "missing": -2.1, "offtopic": -2.6}
 # A second model for opening an answer at once: of "the first topic is a right one" (not just "there is an
 # answer"), so that a near-duplicate pair of topics, or a question beside the texts, stays in the unsure band.
-MODEL_RIGHT = {"bias": -5.1, "covered": 3.1, "unit": 0.7, "known_share": 2.2, "margin": 2.3, "evidence": 1.9,
-               "intent": -0.1, "missing": 0.3, "offtopic": -2.6}
-BANDS = Bands(confident=0.90, unsure=0.62, margin=0.15, evidence=3.0)
+MODEL_RIGHT = {"bias": -5.3, "covered": 3.2, "unit": 0.6, "known_share": 2.5, "margin": 3.1, "evidence": 1.4,
+               "intent": -0.3, "missing": 0.4, "offtopic": -2.9}
+BANDS = Bands(confident=0.80, unsure=0.66, margin=0.10, evidence=2.0)
 
 
 # The same with the embedding signal (bot/search/embed.py): four more inputs, its own fit and thresholds.
@@ -57,9 +57,6 @@ MODEL_RIGHT_EMBED = {
     "bias": -3.8, "covered": 1.3, "unit": 1.0, "known_share": 1.2, "margin": 1.9, "evidence": 1.3, "intent": 0.7,
     "missing": -0.9, "offtopic": -1.1, "embed": 1.0, "embed_lead": 0.0, "agree": 0.7, "embed_question": 1.5}
 BANDS_EMBED = Bands(confident=0.92, unsure=0.64, margin=0.30, evidence=2.0)
-# These were fitted before the everyday-word prior (``Params.known_common``) and not refitted with it yet: the path
-# with embeddings keeps the ranking they were fitted on.
-PARAMS_EMBED = Params(known_common=1.0)
 EMBED_FEATURES = ("embed", "embed_lead", "agree", "embed_question")
 
 
@@ -145,15 +142,13 @@ class Engine:
                  params: Params | None = None, bands: Bands | None = None,
                  model: dict[str, float] | None = None, embedder: Embedder | None = None,
                  right_model: dict[str, float] | None = None) -> None:
-        params = params or (PARAMS_EMBED if embedder is not None else Params())
+        params = params or Params()
         bands = bands or (BANDS_EMBED if embedder is not None else BANDS)
         self.model = model or (MODEL_EMBED if embedder is not None else MODEL)
         self.right_model = right_model or (MODEL_RIGHT_EMBED if embedder is not None else MODEL_RIGHT)
         groups = load_synonym_groups() + list(extra_synonyms or [])
         self.synonyms = Synonyms.from_groups(groups)
         self.index = Index(documents, self.synonyms, params)
-        if params.known_common != 1.0 or params.unknown_common != 1.0:
-            zipf("вчера"), zipf("yesterday")  # load both frequency lists now (~1 s), not on the first question
         self.analyzer = QueryAnalyzer(self.index)
         self.bands = bands
         self.by_slug = {d.slug: d for d in documents}
@@ -284,14 +279,10 @@ class Engine:
         """A word no topic contains means the question may be about something else: a noun (or a word the
         dictionary does not know) weighs like a rare term, other words half that."""
         kind = script(word)
-        params = self.index.params
-        prior = 1.0
-        if params.unknown_common != 1.0:
-            prior = 1.0 - (1.0 - params.unknown_common) * params.commonness(zipf(word))
         if kind == "cyr":
-            return self.index.max_idf * (UNKNOWN_NOUN if ru_noun_like(word) else UNKNOWN_OTHER) * prior
+            return self.index.max_idf * (UNKNOWN_NOUN if ru_noun_like(word) else UNKNOWN_OTHER)
         if kind in ("lat", "mixed") and len(word) >= 2:
-            return self.index.max_idf * UNKNOWN_LATIN * prior
+            return self.index.max_idf * UNKNOWN_LATIN
         return 0.0
 
 

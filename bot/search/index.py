@@ -53,18 +53,6 @@ class Params:
     # ("суд мужа", "dismiss case"): near-duplicate topics share words, less often word pairs. The bonus for a
     # topic that has every adjacent pair of the query.
     pairs: float = 0.8
-    # Everyday words (a general-language frequency prior, ``analyzer.zipf``): a word as common as "вчера" or
-    # "yesterday" (Zipf ≥ common_high) that no topic contains weighs ``unknown_common`` of a rare one, and a
-    # word the topics do contain ``known_common`` of its usual weight; linear from common_low to common_high.
-    common_low: float = 4.0
-    common_high: float = 5.5
-    unknown_common: float = 1.0
-    known_common: float = 0.7
-
-    def commonness(self, zipf: float) -> float:
-        """0 for a rare word, 1 for an everyday one, linear in between."""
-        span = self.common_high - self.common_low
-        return min(1.0, max(0.0, (zipf - self.common_low) / span)) if span > 0 else float(zipf >= self.common_high)
 
 
 @dataclass

@@ -27,7 +27,6 @@ from bot.search.analyzer import (
     ru_lemmas,
     ru_modifier,
     translit_words,
-    zipf,
 )
 from bot.search.index import Index
 from bot.search.text import (
@@ -264,9 +263,5 @@ class QueryAnalyzer:
         term = synonyms.concept(lemma)
         if kind == "cyr" and not term.startswith("@") and ru_modifier(word):
             candidates = {t: w * MODIFIER for t, w in candidates.items()}
-        params = index.params
-        if params.known_common != 1.0 and candidates and not term.startswith("@"):
-            factor = 1.0 - (1.0 - params.known_common) * params.commonness(zipf(word))
-            candidates = {t: w * factor for t, w in candidates.items()}
         countable = term.startswith("@") or (kind == "cyr" and ru_common_word(word))
         return Position(word, sorted(candidates.items(), key=lambda kv: -kv[1])[:6], term, countable)
