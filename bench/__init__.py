@@ -266,3 +266,30 @@ def request_params(body: bytes, content_type: str) -> dict[str, str]:
     if content_type == "application/json":
         return {k: v if isinstance(v, str) else json.dumps(v) for k, v in json.loads(body or b"{}").items()}
     return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+class BotApiProxy:
+    """An HTTP server between bot processes and the local Bot API; a subclass's ``forward`` watches or holds each
+    call and passes it on with ``self.session`` to ``self.upstream`` (the standby benchmark and its tests)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+
+    async def forward(self, request):
+        raise NotImplementedError
+
+    async def start(self):
+        from aiohttp import ClientSession, ClientTimeout, web
+
+        self.session = ClientSession(timeout=ClientTimeout(total=None))
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self.forward)
+        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
+        return self
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+        await self.session.close()

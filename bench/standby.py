@@ -38,6 +38,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from bench import (
+    BotApiProxy,
     command_line,
     describe_url,
     fmt,
@@ -106,31 +107,15 @@ async def wait_role(bot: Bot, role: str, client: httpx.AsyncClient, limit: float
     raise RuntimeError(f"no {role} process after {limit} s")
 
 
-class TimingProxy:
+class TimingProxy(BotApiProxy):
     """Sits between the bots and the local Bot API and notes, for every update, when Telegram was told it may
     forget it (a getUpdates with a higher offset arrived) and when its answer was accepted (sendMessage returned)."""
 
     def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
+        super().__init__(upstream)
         self.polls: list[tuple[float, int]] = []  # (arrival, offset)
         self.chat_of: dict[int, int] = {}  # update_id -> chat id
         self.answered: dict[int, float] = {}  # chat id -> first accepted answer
-
-    async def start(self) -> TimingProxy:
-        from aiohttp import ClientSession, ClientTimeout, web
-
-        self.session = ClientSession(timeout=ClientTimeout(total=None))
-        app = web.Application(client_max_size=50 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self.forward)
-        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
-        return self
-
-    async def stop(self) -> None:
-        await self.runner.cleanup()
-        await self.session.close()
 
     async def forward(self, request):
         import json

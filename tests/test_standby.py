@@ -17,14 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-import aiohttp
 import httpx
 import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from bench import request_params
+from bench import BotApiProxy, request_params
 from bot.outbox import SENT
 from bot.reminders.models import Reminder
 from tests.conftest import BACKEND, ROOT, _pg_admin
@@ -37,29 +36,18 @@ pg_only = pytest.mark.skipif(BACKEND != "postgresql", reason="a hot standby need
 _users = itertools.count(760_000_001)
 
 
-class HoldingProxy:
+class HoldingProxy(BotApiProxy):
     """Telegram as one bot process sees it, with a switch that holds every call except getUpdates forever."""
 
     def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
+        super().__init__(upstream)
         self.holding = False
         self.held: list[tuple[str, str | None]] = []  # (method, chat_id) of calls that never reached Telegram
         self._never = asyncio.Event()
 
-    async def start(self) -> HoldingProxy:
-        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
-        app = web.Application(client_max_size=50 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self.forward)
-        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
-        return self
-
     async def stop(self) -> None:
         self._never.set()
-        await self.runner.cleanup()
-        await self.session.close()
+        await super().stop()
 
     async def forward(self, request: web.Request) -> web.Response:
         method = request.path.rsplit("/", 1)[-1]
