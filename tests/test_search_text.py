@@ -35,3 +35,24 @@ def test_lemmas_and_synonyms_make_one_concept():
     assert len(bond) == 1
     assert synonyms.concept(ru_lemma("адвокатом")) == synonyms.concept(ru_lemma("лоер"))
     assert "@интервью_на_достоверный_страх" in document_terms("кредибл фир", synonyms)
+
+
+def test_chat_transliteration_j_for_zh_and_apostrophe_soft_sign():
+    from bot.search.query import _readings_of_word, query_words
+
+    assert "мужа" in latin_to_cyrillic("muja")  # j for ж
+    assert "жалоба" in latin_to_cyrillic("jaloba")
+    assert "первый" in latin_to_cyrillic("pervii")
+    # An apostrophe inside a Latin word stays in it: a soft sign in transliterated Russian, dropped in English.
+    assert query_words("kak derzhat'sya, judge’s don't") == ["kak", "derzhat'sya", "judge's", "don't"]
+    assert ("держаться", 0.9) in _readings_of_word("derzhat'sya")
+    assert _readings_of_word("judge's")[0][0] == _readings_of_word("judge")[0][0]
+    assert _readings_of_word("don't")[0][0] == "don"
+
+
+def test_a_slip_in_a_function_word_is_still_a_function_word():
+    from bot.search.analyzer import ru_stop_slip
+
+    assert all(ru_stop_slip(w) for w in ("мжно", "таакое", "чеерз", "бует", "каике"))
+    # Words of the topics, slang included, are not function words however short.
+    assert not any(ru_stop_slip(w) for w in ("судьи", "детеншн", "пэрол", "кфи", "биа", "лоер", "хиринг"))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pymorphy3
 import snowballstemmer
 import yaml
+from rapidfuzz.distance import OSA
 
 from bot.search.text import latin_to_cyrillic, script, soft_sign_variants, tokens
 
@@ -53,6 +54,35 @@ _english = snowballstemmer.stemmer("english")
 
 
 _russian = snowballstemmer.stemmer("russian")
+
+
+@functools.cache
+def _ru_stop_forms() -> dict[int, tuple[str, ...]]:
+    """Every form of the Russian function words (можно, какие, через, будет…), by length."""
+    forms: set[str] = set()
+    for lemma in RU_STOP:
+        forms.add(lemma)
+        for parse in _morph.parse(lemma)[:1]:
+            forms.update(f.word.replace("ё", "е") for f in parse.lexeme)
+    by_length: dict[int, list[str]] = {}
+    for form in forms:
+        if len(form) >= 2 and "-" not in form:
+            by_length.setdefault(len(form), []).append(form)
+    return {n: tuple(sorted(v)) for n, v in by_length.items()}
+
+
+@functools.lru_cache(maxsize=50_000)
+def ru_stop_slip(word: str) -> bool:
+    """Is this (not a dictionary word) one slip away from a function word: a letter dropped, added, replaced or two
+    letters swapped ("мжно", "таакое", "чеерз", "бует")? Only words of 3+ letters."""
+    if len(word) < 3:
+        return False
+    forms = _ru_stop_forms()
+    for n in (len(word) - 1, len(word), len(word) + 1):
+        for form in forms.get(n, ()):
+            if form[0] == word[0] and OSA.distance(word, form, score_cutoff=1) <= 1:
+                return True
+    return False
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -26,6 +26,7 @@ from bot.search.analyzer import (
     ru_lemma,
     ru_lemmas,
     ru_modifier,
+    ru_stop_slip,
     translit_words,
 )
 from bot.search.index import Index
@@ -54,6 +55,15 @@ FUZZY_CUTOFF_LONG = 80.0
 SENTENCE = 0.95  # one sentence of a long question, read alone
 STORY_POSITIONS = 6
 MAX_SENTENCES = 12
+# A query's words: as ``tokens``, but an apostrophe between two letters stays inside the word (transliterated
+# Russian writes the soft sign so: "den'gi", "derzhat'sya").
+_QUERY_WORD = re.compile(r"[^\W_]+(?:['’`ʼ][^\W_]+)*", re.UNICODE)
+
+
+def query_words(text: str) -> list[str]:
+    return [w.replace("’", "'").replace("`", "'").replace("ʼ", "'") for w in _QUERY_WORD.findall(normalise(text))]
+
+
 _SENTENCES = re.compile(r"[.!?;\n]+\s*|,\s+(?=(?:но|а|и|что|как|где|куда|почему|можно|помогите|подскажите|but|and|how|what|where|can|is|so)\b)")
 
 
@@ -76,10 +86,26 @@ class Reading:
     text: str | None = None  # the question re-typed through the other layout (for the embedding signal)
 
 
+_CONTRACTIONS = frozenset(("s", "t", "re", "ve", "ll", "d", "m"))  # "judge's", "don't", "we're"…
+
+
 @functools.lru_cache(maxsize=100_000)
 def _readings_of_word(token: str) -> tuple[tuple[str, float], ...]:
     """The word's own terms before synonyms: [(raw term, weight)], the usual reading first."""
     kind = script(token)
+    if "'" in token:
+        # An apostrophe inside a Latin word: a soft sign in transliterated Russian ("den'gi", "interv'yu"), or
+        # English ("judge's", "don't"), read without it.
+        head, _, tail = token.partition("'")
+        plain = head if tail in _CONTRACTIONS else token.replace("'", "")
+        if kind != "lat":
+            return _readings_of_word(plain)
+        out = dict(_readings_of_word(plain))
+        for v in translit_words(token)[:2]:
+            lemma = ru_lemma(v)
+            if TRANSLIT > out.get(lemma, 0.0):
+                out[lemma] = TRANSLIT
+        return tuple(out.items())
     if kind == "cyr":
         if not ru_known(token):  # "и" typed for "й" ("днеи", "какои")
             for i, ch in enumerate(token):
@@ -149,7 +175,7 @@ class QueryAnalyzer:
         if latin_share(text) >= 0.6:
             converted = layout_to_ru(text)
             words = [w for w in tokens(converted) if len(w) > 1]
-            if words and sum(ru_known(w) for w in words) >= max(1, len(words) / 2):
+            if words and sum(self._ru_word(w) for w in words) >= max(1, len(words) / 2):
                 readings.append(Reading(self._positions(converted), LAYOUT, converted))
         elif latin_share(text) <= 0.4:
             converted = layout_to_en(text)
@@ -159,9 +185,13 @@ class QueryAnalyzer:
                 readings.append(Reading(self._positions(converted), LAYOUT, converted))
         return readings
 
+    def _ru_word(self, word: str) -> bool:
+        """A Russian word: in the dictionary, or a word the texts or the synonym table use ("детеншн", "пэрол")."""
+        return ru_known(word) or word in self.index.vocab["cyr"] or ru_lemma(word) in self.index.vocab["cyr"]
+
     def _positions(self, text: str) -> list[Position]:
         index, synonyms = self.index, self.index.synonyms
-        words = tokens(text)[: MAX_POSITIONS * 2]
+        words = query_words(text)[: MAX_POSITIONS * 2]
         raw = [_readings_of_word(w) for w in words]
         # Phrases from the synonym table, over any reading of each word ("kredibl fir" → кредибл фир → @cfi).
         found: list[tuple[int, int, str]] = []  # (start, end, concept)
@@ -230,6 +260,9 @@ class QueryAnalyzer:
             return None
         if is_stop(lemma):
             return None
+        if kind == "cyr" and len(word) >= 3 and not ru_known(word) and word not in index.vocab["cyr"] \
+                and ru_stop_slip(word):
+            return None  # a slip in a function word ("мжно", "таакое", "чеерз"): as little meaning as the word
         candidates: dict[str, float] = {}
         stop_reading = False
         for raw, weight in readings:

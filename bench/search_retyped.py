@@ -1,0 +1,141 @@
+"""Search robustness: the pack's own Russian questions re-typed the ways people type, found as typed in Cyrillic?
+
+Independent of the labelled set (tests/search_eval.yaml): every Russian alternative question of the pack that the
+search ranks first for its own topic as written is re-typed three ways, and the figure is how often its topic is
+still first (and among the first three):
+- **translit**: Latin letters, chat style, each letter's spelling drawn at random from the ones people use (ж → zh
+  or j, х → h or kh, я → ya, ja or ia, ь → ' or nothing, й → y, i or j …);
+- **layout**: typed with the English keyboard layout on (ЙЦУКЕН keys pressed as QWERTY);
+- **typo**: one slip in one word of 5+ letters (a letter dropped, doubled, swapped with the next or replaced).
+
+The question itself is in the index, so this measures how well the search *reads* re-typed text (transliteration,
+layout, fuzzy matching), not its ranking of new questions (bench.search does that). Seeded: the same run gives the
+same figures.
+
+    python -m bench.search_retyped [--limit 800] [--seed 1] [--show-misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from dataclasses import dataclass, field
+
+from bench import command_line, print_table
+
+# Each Cyrillic letter's Latin spellings as people type them in chats (not one standard).
+CHAT_TRANSLIT: dict[str, tuple[str, ...]] = {
+    "а": ("a",), "б": ("b",), "в": ("v",), "г": ("g",), "д": ("d",), "е": ("e",), "ё": ("e", "yo"),
+    "ж": ("zh", "j"), "з": ("z",), "и": ("i",), "й": ("y", "i", "j"), "к": ("k",), "л": ("l",), "м": ("m",),
+    "н": ("n",), "о": ("o",), "п": ("p",), "р": ("r",), "с": ("s",), "т": ("t",), "у": ("u",), "ф": ("f",),
+    "х": ("h", "kh"), "ц": ("ts", "c"), "ч": ("ch",), "ш": ("sh",), "щ": ("sch", "shch"), "ъ": ("",),
+    "ы": ("y", "i"), "ь": ("", "'"), "э": ("e",), "ю": ("yu", "ju", "iu"), "я": ("ya", "ja", "ia"),
+}
+_RU_KEYS = "йцукенгшщзхъфывапролджэячсмитьбюё"
+_EN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
+_TO_QWERTY = dict(zip(_RU_KEYS, _EN_KEYS, strict=True))
+KINDS = ("translit", "layout", "typo")
+
+
+def translit(text: str, rnd: random.Random) -> str:
+    return "".join(rnd.choice(CHAT_TRANSLIT[ch]) if ch in CHAT_TRANSLIT else ch for ch in text.lower())
+
+
+def layout(text: str, rnd: random.Random) -> str:
+    return "".join(_TO_QWERTY.get(ch, ch) for ch in text.lower())
+
+
+def typo(text: str, rnd: random.Random) -> str | None:
+    words = text.split()
+    long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    if not long:
+        return None
+    i = rnd.choice(long)
+    w = words[i]
+    j = rnd.randrange(1, len(w) - 1)
+    kind = rnd.choice(("drop", "double", "swap", "replace"))
+    if kind == "drop":
+        w = w[:j] + w[j + 1:]
+    elif kind == "double":
+        w = w[:j] + w[j] + w[j:]
+    elif kind == "swap":
+        w = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+    else:
+        w = w[:j] + rnd.choice("аеиоуыкнтсрвлмп") + w[j + 1:]
+    words[i] = w
+    return " ".join(words)
+
+
+RETYPE = {"translit": translit, "layout": layout, "typo": typo}
+
+
+@dataclass
+class Retyped:
+    questions: int = 0  # pack questions found first as written (the ones re-typed)
+    tried: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    top1: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    top3: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    misses: list[tuple[str, str, str, list[str]]] = field(default_factory=list)  # kind, re-typed, slug, shown
+
+    def share(self, kind: str, what: str = "top1") -> float:
+        return getattr(self, what)[kind] / self.tried[kind] if self.tried[kind] else 0.0
+
+
+def pack_questions() -> list[tuple[str, str]]:
+    """(topic, question) for the pack's Russian alternative questions written in Cyrillic."""
+    from bot.knowledge.pack import read_pack
+
+    out = []
+    for topic in read_pack():
+        if topic.kind != "answer" or topic.hidden:
+            continue
+        for q in topic.questions.get("ru", []):
+            if sum(ch.isascii() and ch.isalpha() for ch in q) < 2:
+                out.append((topic.slug, q))
+    return out
+
+
+def measure(engine, limit: int = 800, seed: int = 1) -> Retyped:
+    rnd = random.Random(seed)
+    questions = pack_questions()
+    rnd.shuffle(questions)
+    out = Retyped()
+    for slug, question in questions[:limit]:
+        hits = engine.search(question, "ru").hits
+        if not hits or hits[0].slug != slug:
+            continue
+        out.questions += 1
+        for kind in KINDS:
+            text = RETYPE[kind](question, rnd)
+            if text is None:
+                continue
+            shown = [h.slug for h in engine.search(text, "ru").hits]
+            out.tried[kind] += 1
+            out.top1[kind] += bool(shown) and shown[0] == slug
+            out.top3[kind] += slug in shown[:3]
+            if not shown or shown[0] != slug:
+                out.misses.append((kind, text, slug, shown[:3]))
+    return out
+
+
+def main() -> None:
+    from bot.search.engine import Engine, pack_documents
+
+    ap = argparse.ArgumentParser(prog="python -m bench.search_retyped", description=__doc__.split("\n")[0])
+    ap.add_argument("--limit", type=int, default=800, help="pack questions to re-type (drawn at random)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--show-misses", action="store_true")
+    args = ap.parse_args()
+    r = measure(Engine(pack_documents()), args.limit, args.seed)
+    print(f"{r.questions} Russian pack questions (of {args.limit} drawn) that search finds first as written, "
+          "re-typed:")
+    print_table("Found first / among the first three, re-typed", ["re-typed as", "questions", "top-1", "top-3"],
+                [[k, str(r.tried[k]), f"{r.share(k):.1%}", f"{r.share(k, 'top3'):.1%}"] for k in KINDS])
+    if args.show_misses:
+        for kind, text, slug, shown in r.misses:
+            print(f"  [{kind}] {text!r} → {shown} (its topic: {slug})")
+    print(f"\n{command_line('bench.search_retyped')}")
+
+
+if __name__ == "__main__":
+    main()
