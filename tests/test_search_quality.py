@@ -18,12 +18,15 @@ from bot.search.engine import Engine, pack_documents
 # confident ≤ 0.03. Lowered once on purpose (Dec 2026): the band models are now fitted on training questions
 # scored as new ones (bench.search, ``leave_out``), which halves the wrong answers opened at once on new questions and
 # costs the training part (where the pack's alternative questions echo the questions) a few points of top-1 and none.
+# Once more by one question each on the training part and Russian (Dec 2026): the ranking is now tuned on the
+# training questions ranked as new ones (bench.search --tune), which gains on new questions (held-out top-1 81.9% →
+# 83.3%, wrong confident 3.4% → 2.3%) and loses one echo-matched training question.
 FLOORS = {
-    "all": (0.912, 0.947, 0.878, 0.015),
-    "training (3/4)": (0.943, 0.967, 0.880, 0.008),
-    "held-out (1/4)": (0.819, 0.888, 0.875, 0.035),
-    "Russian": (0.927, 0.955, 0.820, 0.019),
-    "English": (0.886, 0.933, 0.962, 0.008),
+    "all": (0.912, 0.950, 0.878, 0.010),
+    "training (3/4)": (0.939, 0.971, 0.880, 0.004),
+    "held-out (1/4)": (0.833, 0.888, 0.875, 0.023),
+    "Russian": (0.922, 0.960, 0.820, 0.010),
+    "English": (0.896, 0.933, 0.962, 0.008),
 }
 
 # The same with the embedding signal (the embed extra; skipped where it is not installed).
@@ -81,3 +84,18 @@ def check(floors: tuple[float, float, float, float], f: Figures, part: str) -> N
     assert f.share("top3") >= top3, f.row(part)
     assert f.share("none_handled") >= none, f.row(part)
     assert f.share("wrong_confident") <= wrong, f.row(part)
+
+
+# The pack's own Russian questions re-typed (bench.search_retyped: chat-style transliteration, the English layout,
+# one slip in a long word) and still found first: (top-1) floors.
+RETYPED_FLOORS = {"translit": 0.970, "layout": 0.995, "typo": 0.975}
+
+
+def test_retyped_questions_are_still_found():
+    from bench.search_retyped import KINDS, measure
+
+    r = measure(Engine(pack_documents()))
+    assert r.questions >= 700
+    for kind in KINDS:
+        assert r.tried[kind] >= 700
+        assert r.share(kind) >= RETYPED_FLOORS[kind], (kind, f"{r.share(kind):.1%}", r.misses[:5])

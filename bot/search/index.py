@@ -44,7 +44,9 @@ class Params:
     k1: float = 1.6
     b: float = 0.6
     body_df: float = 0.3  # a topic that has a word only in its body counts this much towards the word's rarity
-    unit: float = 1.5  # weight of the question match against the BM25F share when ranking
+    # Weight of the question match against the BM25F share when ranking (chosen on training questions ranked as new
+    # ones: the pack's alternative questions echo the labelled ones, and ranked as typed, 1.5 won).
+    unit: float = 0.5
     # The embedding signal, when there is one (bot/search/embed.py): the bonus of the topic the model finds
     # closest, and how fast the bonus falls for the others (a cosine this much lower: e⁻¹ of it).
     embed: float = 1.0
@@ -210,8 +212,14 @@ class Index:
         return {doc: v / len(pairs) for doc, v in found.items()}
 
     def weight(self, candidates: list[tuple[str, float]]) -> float:
-        """How much one position weighs in the question (its best candidate's weight × general idf)."""
-        return max((w * self.general_idf[t] for t, w in candidates if t in self.general_idf), default=0.0)
+        """How much one position weighs in the question: its likeliest reading's weight × general idf (of equally
+        likely readings, the rarest). Not the largest product: a far-fetched guess at a rare word ("rodnym" read
+        as a slip for "родиться") would make the question weigh more than anything can match."""
+        known = [(w, self.general_idf[t]) for t, w in candidates if t in self.general_idf]
+        if not known:
+            return 0.0
+        top = max(w for w, _ in known)
+        return top * max(idf for w, idf in known if w >= top - 1e-9)
 
     def score(self, positions: list[list[tuple[str, float]]], locale: str, unknown_weight: float = 0.0) -> Scores:
         """BM25F per document, each document's best unit match, and how much rarity each document matched.
