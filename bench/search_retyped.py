@@ -1,4 +1,4 @@
-"""Search robustness: the pack's own Russian questions re-typed the ways people type, found as typed in Cyrillic?
+"""Search robustness: the pack's own Russian questions re-typed the ways people type: still found?
 
 Independent of the labelled set (tests/search_eval.yaml): every Russian alternative question of the pack that the
 search ranks first for its own topic as written is re-typed three ways, and the figure is how often its topic is
@@ -6,7 +6,9 @@ still first (and among the first three):
 - **translit**: Latin letters, chat style, each letter's spelling drawn at random from the ones people use (ж → zh
   or j, х → h or kh, я → ya, ja or ia, ь → ' or nothing, й → y, i or j …);
 - **layout**: typed with the English keyboard layout on (ЙЦУКЕН keys pressed as QWERTY);
-- **typo**: one slip in one word of 5+ letters (a letter dropped, doubled, swapped with the next or replaced).
+- **typo**: one slip in one word of 5+ letters (a letter dropped, doubled, swapped with the next or replaced);
+- **story**: asked with a question mark inside a message of greetings and circumstances (two sentences before,
+  one after, drawn from a fixed list that names no topic).
 
 The question itself is in the index, so this measures how well the search *reads* re-typed text (transliteration,
 layout, fuzzy matching), not its ranking of new questions (bench.search does that). Seeded: the same run gives the
@@ -34,7 +36,13 @@ CHAT_TRANSLIT: dict[str, tuple[str, ...]] = {
 _RU_KEYS = "йцукенгшщзхъфывапролджэячсмитьбюё"
 _EN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
 _TO_QWERTY = dict(zip(_RU_KEYS, _EN_KEYS, strict=True))
-KINDS = ("translit", "layout", "typo")
+KINDS = ("translit", "layout", "typo", "story")
+# Sentences people put around a question, about none of the topics.
+BEFORE = ("Здравствуйте, подскажите пожалуйста.", "Добрый вечер! Мы из Самары, уехали осенью 2022 года.",
+          "Всем привет, ситуация такая.", "Извините за длинное сообщение, я очень переживаю.",
+          "Мы с семьей уже полгода в Тихуане, сняли комнату.", "Муж программист, у нас двое детей, младшей три года.")
+AFTER = ("Заранее спасибо!", "Буду очень благодарна за любой ответ.", "Не знаю, к кому еще обратиться.",
+         "Деньги пока не собрали.", "Пишу с телефона, простите за ошибки.")
 
 
 def translit(text: str, rnd: random.Random) -> str:
@@ -66,7 +74,11 @@ def typo(text: str, rnd: random.Random) -> str | None:
     return " ".join(words)
 
 
-RETYPE = {"translit": translit, "layout": layout, "typo": typo}
+def story(text: str, rnd: random.Random) -> str:
+    return f"{rnd.choice(BEFORE)} {rnd.choice(BEFORE)} {text[:1].upper()}{text[1:].rstrip('?')}? {rnd.choice(AFTER)}"
+
+
+RETYPE = {"translit": translit, "layout": layout, "typo": typo, "story": story}
 
 
 @dataclass

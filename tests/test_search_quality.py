@@ -22,11 +22,11 @@ from bot.search.engine import Engine, pack_documents
 # training questions ranked as new ones (bench.search --tune), which gains on new questions (held-out top-1 81.9% →
 # 83.3%, wrong confident 3.4% → 2.3%) and loses one echo-matched training question.
 FLOORS = {
-    "all": (0.912, 0.950, 0.878, 0.010),
+    "all": (0.915, 0.954, 0.878, 0.010),
     "training (3/4)": (0.939, 0.971, 0.880, 0.004),
-    "held-out (1/4)": (0.833, 0.888, 0.875, 0.023),
+    "held-out (1/4)": (0.847, 0.902, 0.875, 0.023),
     "Russian": (0.922, 0.960, 0.820, 0.010),
-    "English": (0.896, 0.933, 0.962, 0.008),
+    "English": (0.906, 0.943, 0.962, 0.008),
 }
 
 # The same with the embedding signal (the embed extra; skipped where it is not installed).
@@ -87,8 +87,8 @@ def check(floors: tuple[float, float, float, float], f: Figures, part: str) -> N
 
 
 # The pack's own Russian questions re-typed (bench.search_retyped: chat-style transliteration, the English layout,
-# one slip in a long word) and still found first: (top-1) floors.
-RETYPED_FLOORS = {"translit": 0.970, "layout": 0.995, "typo": 0.975}
+# one slip in a long word, asked inside a story) and still found first: (top-1) floors.
+RETYPED_FLOORS = {"translit": 0.970, "layout": 0.995, "typo": 0.965, "story": 0.990}
 
 
 def test_retyped_questions_are_still_found():

@@ -53,7 +53,7 @@ FUZZY_MIN_LETTERS = 5
 FUZZY_CUTOFF = 80.0
 FUZZY_CUTOFF_LONG = 80.0
 SENTENCE = 0.95  # one sentence of a long question, read alone
-STORY_POSITIONS = 6
+STORY_POSITIONS = 3  # a question this long, made of several sentences, is also read a sentence at a time
 MAX_SENTENCES = 12
 # A query's words: as ``tokens``, but an apostrophe between two letters stays inside the word (transliterated
 # Russian writes the soft sign so: "den'gi", "derzhat'sya").
@@ -64,6 +64,7 @@ def query_words(text: str) -> list[str]:
     return [w.replace("’", "'").replace("`", "'").replace("ʼ", "'") for w in _QUERY_WORD.findall(normalise(text))]
 
 
+_ASKED = re.compile(r"[^.!?;\n]*\?")
 _SENTENCES = re.compile(r"[.!?;\n]+\s*|,\s+(?=(?:но|а|и|что|как|где|куда|почему|можно|помогите|подскажите|but|and|how|what|where|can|is|so)\b)")
 
 
@@ -165,12 +166,17 @@ class QueryAnalyzer:
         text = normalise(query[:MAX_QUERY_CHARS])
         readings = [Reading(self._positions(text), 1.0)]
         # A long story: each sentence is also read alone, since the question is usually one of them.
-        sentences = [x for x in _SENTENCES.split(text) if len(tokens(x)) >= 2]
-        if len(sentences) > 1 and len(readings[0].positions) > STORY_POSITIONS:
+        sentences = [x for x in _SENTENCES.split(text) if tokens(x)]
+        if len(sentences) > 1 and len(readings[0].positions) >= STORY_POSITIONS:
+            # The sentences that end with "?" are the questions asked.
+            asked = {_SENTENCES.split(chunk.rstrip("?"))[-1].strip() for chunk in _ASKED.findall(text)}
             for sentence in sentences[:MAX_SENTENCES]:
                 positions = self._positions(sentence)
-                # One word alone ("is there any way out?") is not the question of a story.
-                if sum(p.known for p in positions) >= 2:
+                # One word alone ("is there any way out?") is not the question of a story, unless it was asked
+                # as one and names a concept of the synonym table ("Хабеус что это?", "Бонд хиринг?").
+                known = [p for p in positions if p.known]
+                if len(known) >= 2 or (sentence.strip() in asked and known
+                                       and known[0].candidates[0][0].startswith("@")):
                     readings.append(Reading(positions, SENTENCE))
         if latin_share(text) >= 0.6:
             converted = layout_to_ru(text)
