@@ -88,14 +88,16 @@ def check(floors: tuple[float, float, float, float], f: Figures, part: str) -> N
 
 # The pack's own Russian questions re-typed (bench.search_retyped: chat-style transliteration, the English layout,
 # one slip in a long word, asked inside a story) and still found first: (top-1) floors.
-RETYPED_FLOORS = {"translit": 0.970, "layout": 0.995, "typo": 0.965, "story": 0.990}
+RETYPED_FLOORS = {"ru translit": 0.970, "ru layout": 0.995, "ru typo": 0.965, "ru story": 0.990, "en typo": 0.965,
+                  "en story": 0.975}
 
 
 def test_retyped_questions_are_still_found():
-    from bench.search_retyped import KINDS, measure
+    from bench.search_retyped import measure
 
     r = measure(Engine(pack_documents()))
-    assert r.questions >= 700
-    for kind in KINDS:
-        assert r.tried[kind] >= 700
-        assert r.share(kind) >= RETYPED_FLOORS[kind], (kind, f"{r.share(kind):.1%}", r.misses[:5])
+    assert r.questions["ru"] >= 700 and r.questions["en"] >= 500
+    assert set(r.tried) == set(RETYPED_FLOORS)
+    for kind, floor in RETYPED_FLOORS.items():
+        assert r.tried[kind] >= 400
+        assert r.share(kind) >= floor, (kind, f"{r.share(kind):.1%}", [m for m in r.misses if m[0] == kind][:5])

@@ -36,7 +36,7 @@ RU_STOP = frozenset("""
 будто словно ибо пока пусть давай давайте чей ещё вот-вот куда-то где-то ничего никто никак нигде никогда иногда
 всегда часто сразу просто очень совсем почти уже именно лишь только даже хоть может точно ладно блин вроде какой-то здравствуй хотеть знать понять понимать
 """.split())
-EN_STOP = frozenset(snowballstemmer.stemmer("english").stemWords("""
+EN_STOP_WORDS = tuple("""
 a about after again all am an and any are as at be been before being both but by can could did do does doing
 down during each few for from further had has have having he her here hers him his how i if in into is it its
 just me more most my no nor not now of off on once only or other our out over own same she should so some such
@@ -47,7 +47,8 @@ really just already even ever maybe perhaps anyway however therefore so such ver
 something anything nothing everything someone anyone everyone somebody anybody there's it's that's what's i've
 i'd i'll you're we're they're isn't aren't wasn't weren't doesn't didn't won't wouldn't shouldn't couldn't got let lets want wanna gonna can't cannot dont don't im i'm
 don won didn doesn isn aren wasn weren wouldn shouldn couldn haven hasn ll ve re
-""".split()))
+""".split())
+EN_STOP = frozenset(snowballstemmer.stemmer("english").stemWords(EN_STOP_WORDS))
 
 _morph = pymorphy3.MorphAnalyzer()
 _english = snowballstemmer.stemmer("english")
@@ -71,13 +72,24 @@ def _ru_stop_forms() -> dict[int, tuple[str, ...]]:
     return {n: tuple(sorted(v)) for n, v in by_length.items()}
 
 
+@functools.cache
+def _en_stop_forms() -> dict[int, tuple[str, ...]]:
+    by_length: dict[int, list[str]] = {}
+    for word in EN_STOP_WORDS:
+        if word.isalpha() and len(word) >= 2:
+            by_length.setdefault(len(word), []).append(word)
+    return {n: tuple(sorted(v)) for n, v in by_length.items()}
+
+
 @functools.lru_cache(maxsize=50_000)
-def ru_stop_slip(word: str) -> bool:
-    """Is this (not a dictionary word) one slip away from a function word: a letter dropped, added, replaced or two
-    letters swapped ("мжно", "таакое", "чеерз", "бует")? Only words of 3+ letters."""
+def stop_slip(word: str) -> bool:
+    """Is this (not a word the dictionary or the texts know) one slip away from a function word: a letter dropped,
+    added, replaced or two letters swapped ("мжно", "таакое", "чеерз", "бует"; "shhould", "sommeone", "whhich")?
+    Only words of 3+ letters."""
     if len(word) < 3:
         return False
-    forms = _ru_stop_forms()
+    kind = script(word)
+    forms = _ru_stop_forms() if kind == "cyr" else _en_stop_forms() if kind == "lat" else {}
     for n in (len(word) - 1, len(word), len(word) + 1):
         for form in forms.get(n, ()):
             if form[0] == word[0] and OSA.distance(word, form, score_cutoff=1) <= 1:

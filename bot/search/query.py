@@ -26,7 +26,7 @@ from bot.search.analyzer import (
     ru_lemma,
     ru_lemmas,
     ru_modifier,
-    ru_stop_slip,
+    stop_slip,
     translit_words,
 )
 from bot.search.index import Index
@@ -266,9 +266,10 @@ class QueryAnalyzer:
             return None
         if is_stop(lemma):
             return None
-        if kind == "cyr" and len(word) >= 3 and not ru_known(word) and word not in index.vocab["cyr"] \
-                and ru_stop_slip(word):
-            return None  # a slip in a function word ("мжно", "таакое", "чеерз"): as little meaning as the word
+        if len(word) >= 3 and not any(w >= 1.0 and t in index.terms for t, w in readings) \
+                and word not in index.vocab.get(kind, ()) and stop_slip(word) \
+                and not (kind == "cyr" and ru_known(word)) and not (kind == "lat" and translit_words(word)):
+            return None  # a slip in a function word ("мжно", "таакое", "shhould"): as little meaning as the word
         candidates: dict[str, float] = {}
         stop_reading = False
         for raw, weight in readings:
