@@ -7,6 +7,9 @@ first run on a machine pays for embedding them (about a minute of CPU)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -62,3 +65,14 @@ def test_settings():
             load_settings(base | {"SEARCH_EMBED": "on"})
     else:
         assert load_settings(base | {"SEARCH_EMBED": "on"}).search_embed is True
+
+
+def test_bots_the_tests_start_run_without_the_model():
+    """Every ``python -m bot ...`` a test starts gets its environment from the test process (tests/conftest.py
+    sets SEARCH_EMBED=off there): with the extra installed, the default (auto) would have each of them load the
+    model in the background."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "from bot.config import load_settings; print(load_settings(require_token=False)"
+                               ".search_embed)"],
+        cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip() == "False", probe.stderr
