@@ -105,6 +105,7 @@ class Embedder:
                 with os.fdopen(fd, "wb") as out:
                     np.savez(out, model=np.array(MODEL_ID), keys=np.array(keys),
                              vectors=np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, self.dim)))
+                os.chmod(tmp, 0o644)  # as an ordinary new file (mkstemp's is private): published texts only
                 os.replace(tmp, self.cache_file)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
