@@ -1,7 +1,7 @@
 """Search with the optional embedding signal (the ``embed`` extra), through the local Bot API. Skipped where the
 model is not installed: the bot and every other test run without it.
 
-The vectors of the pack's texts are cached in the same file ``python -m bench.search --embed`` uses, so only the
+The vectors of the pack's texts are cached in the same file ``python -m bench.search`` uses (data/, ignored), so only the
 first run on a machine pays for embedding them (about a minute of CPU)."""
 
 from __future__ import annotations
