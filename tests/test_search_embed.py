@@ -1,8 +1,8 @@
 """Search with the optional embedding signal (the ``embed`` extra), through the local Bot API. Skipped where the
 model is not installed: the bot and every other test run without it.
 
-The vectors of the pack's texts are cached in the same file ``python -m bench.search`` uses (data/, ignored), so only the
-first run on a machine pays for embedding them (about a minute of CPU)."""
+The vectors of the pack's texts are cached in the same file ``python -m bench.search`` uses (data/, ignored by git),
+so only the first run on a machine pays for embedding them (a minute or two of CPU)."""
 
 from __future__ import annotations
 
