@@ -186,9 +186,15 @@ _FLOOD_LIFTED = (
 )
 
 
+# For every bot a benchmark starts as a process: these benchmarks measure updates, not search, and with the embed
+# extra installed the default (SEARCH_EMBED=auto) would load the model and embed the pack in the background, on the
+# same two cores, while they measure (bench.search measures the embedding signal).
+NO_EMBEDDING = {"SEARCH_EMBED": "off"}
+
+
 def bot_process(module: str, env: dict[str, str], api_url: str, token: str, *, flood_lifted: bool = False):
-    """A bot as its own process, as it runs in production: ``bot`` is ``python -m bot run``; any other module is
-    run with ``python -m``. Stop it with :func:`stop_process`."""
+    """A bot as its own process, as it runs in production (search lexical: NO_EMBEDDING): ``bot`` is ``python -m
+    bot run``; any other module is run with ``python -m``. Stop it with :func:`stop_process`."""
     import subprocess
 
     if module == "bot":
@@ -197,7 +203,7 @@ def bot_process(module: str, env: dict[str, str], api_url: str, token: str, *, f
         command = ["-m", module]
     return subprocess.Popen([PYTHON, *command], cwd=Path(__file__).resolve().parent.parent,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, **env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": api_url,
+                            env={**os.environ, **NO_EMBEDDING, **env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": api_url,
                                  "LOG_LEVEL": "WARNING"})
 
 

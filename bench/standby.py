@@ -38,6 +38,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from bench import (
+    NO_EMBEDDING,
     BotApiProxy,
     command_line,
     describe_url,
@@ -176,7 +177,7 @@ async def scenario(label: str, confirm_wait: str, url: str, args, log_dir: Path,
         proxy = await TimingProxy(api.url).start()
         token = api.make_token(BOT_ID)
         base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL", "OPS_"))}
-        env = {**base, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": proxy.url, "DATABASE_URL": url,
+        env = {**base, **NO_EMBEDDING, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": proxy.url, "DATABASE_URL": url,
                "LOG_LEVEL": "WARNING", "UPDATE_CONFIRM_WAIT_S": confirm_wait}
         names = itertools.count()
         async with httpx.AsyncClient(timeout=5) as client:

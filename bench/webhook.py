@@ -19,7 +19,18 @@ import time
 
 import psutil
 
-from bench import PYTHON, command_line, describe_url, fmt, parser, prepare, print_table, quiet_logging, scratch_database
+from bench import (
+    NO_EMBEDDING,
+    PYTHON,
+    command_line,
+    describe_url,
+    fmt,
+    parser,
+    prepare,
+    print_table,
+    quiet_logging,
+    scratch_database,
+)
 from bot.local_api import LocalBotApi
 
 CHUNK = 1024 * 1024
@@ -112,7 +123,7 @@ async def main() -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL", "WEBHOOK_"))}
         for name, module, bot_id in [("bare PTB (tornado)", "bench.bare_bot", 990_001), ("ours", "bot", 990_002)]:
             port = free_port()
-            env = {**base, "TELEGRAM_BOT_TOKEN": api.make_token(bot_id), "TELEGRAM_API_URL": api.url,
+            env = {**base, **NO_EMBEDDING, "TELEGRAM_BOT_TOKEN": api.make_token(bot_id), "TELEGRAM_API_URL": api.url,
                    "DATABASE_URL": url, "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook", "WEBHOOK_SECRET": "s3cret",
                    "WEBHOOK_LISTEN": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING"}
             argv = [PYTHON, "-m", module] + (["run"] if module == "bot" else [])

