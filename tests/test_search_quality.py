@@ -6,6 +6,8 @@ raises a figure, raise its floor here.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bench.search import CasesError, Figures, check_topics, evaluate, load_cases
@@ -31,12 +33,20 @@ FLOORS = {
 
 # The same with the embedding signal (the embed extra; skipped where it is not installed).
 FLOORS_EMBED = {
-    "all": (0.930, 0.968, 0.878, 0.009),
-    "training (3/4)": (0.953, 0.985, 0.880, 0.008),
-    "held-out (1/4)": (0.861, 0.916, 0.875, 0.012),
-    "Russian": (0.933, 0.972, 0.820, 0.014),
-    "English": (0.924, 0.962, 0.962, 0.000),
+    "all": (0.933, 0.972, 0.909, 0.009),
+    "training (3/4)": (0.953, 0.985, 0.920, 0.008),
+    "held-out (1/4)": (0.875, 0.930, 0.875, 0.012),
+    "Russian": (0.944, 0.972, 0.871, 0.014),
+    # One English question fewer first than before the ranking was tuned on training questions ranked as new ones.
+    "English": (0.915, 0.971, 0.962, 0.000),
 }
+
+# tests/search_eval_fresh.yaml: 237 questions written independently (from the topics' titles and bodies only, never
+# their alternative questions or the first set) and never used for tuning; its figures ("all"), lexical and with
+# the embedding signal.
+FRESH = Path(__file__).resolve().parent / "search_eval_fresh.yaml"
+FLOORS_FRESH = (0.892, 0.926, 0.783, 0.009)
+FLOORS_FRESH_EMBED = (0.920, 0.949, 0.783, 0.005)
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +56,27 @@ def figures() -> dict[str, Figures]:
 
 
 @pytest.fixture(scope="module")
-def figures_embed() -> dict[str, Figures]:
+def engine_embed() -> Engine:
     from bench.search import make_embedder  # the pack's vectors are cached where the bench keeps them
 
-    result, _ = evaluate(Engine(pack_documents(), embedder=make_embedder()), load_cases())
+    return Engine(pack_documents(), embedder=make_embedder())
+
+
+@pytest.fixture(scope="module")
+def figures_embed(engine_embed) -> dict[str, Figures]:
+    result, _ = evaluate(engine_embed, load_cases())
     return result
+
+
+def test_quality_floors_on_the_independent_set():
+    result, _ = evaluate(Engine(pack_documents()), load_cases(FRESH))
+    check(FLOORS_FRESH, result["all"], "fresh")
+
+
+@pytest.mark.skipif(not available(), reason="the embedding model (the embed extra) is not installed")
+def test_quality_floors_on_the_independent_set_with_embeddings(engine_embed):
+    result, _ = evaluate(engine_embed, load_cases(FRESH))
+    check(FLOORS_FRESH_EMBED, result["all"], "fresh")
 
 
 def test_the_labelled_set_is_big_enough_and_names_real_topics():

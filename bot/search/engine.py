@@ -50,13 +50,13 @@ BANDS = Bands(confident=0.88, unsure=0.66, margin=0.10, evidence=2.0)
 
 
 # The same with the embedding signal (bot/search/embed.py): four more inputs, its own fit and thresholds.
-MODEL_EMBED = {"bias": -4.0, "covered": 1.9, "unit": 1.3, "known_share": 2.8, "margin": -0.0, "evidence": 1.8,
-               "intent": 1.7, "missing": -2.2, "offtopic": -1.3, "embed": 1.3, "embed_lead": 0.5, "agree": 0.5,
-               "embed_question": 2.8}
+MODEL_EMBED = {"bias": -4.3, "covered": 1.9, "unit": 1.6, "known_share": 2.5, "margin": 0.7, "evidence": 1.9,
+               "intent": 2.3, "missing": -2.0, "offtopic": -1.1, "embed": 1.5, "embed_lead": -0.2, "agree": -0.2,
+               "embed_question": 2.6}
 MODEL_RIGHT_EMBED = {
-    "bias": -3.8, "covered": 1.3, "unit": 1.0, "known_share": 1.2, "margin": 1.9, "evidence": 1.3, "intent": 0.7,
-    "missing": -0.9, "offtopic": -1.1, "embed": 1.0, "embed_lead": 0.0, "agree": 0.7, "embed_question": 1.5}
-BANDS_EMBED = Bands(confident=0.92, unsure=0.64, margin=0.30, evidence=2.0)
+    "bias": -3.5, "covered": 1.0, "unit": 1.1, "known_share": 1.2, "margin": 1.6, "evidence": 1.6, "intent": 0.8,
+    "missing": -0.6, "offtopic": -1.0, "embed": 1.2, "embed_lead": -0.5, "agree": 0.3, "embed_question": 1.7}
+BANDS_EMBED = Bands(confident=0.94, unsure=0.60, margin=0.25, evidence=2.0)
 EMBED_FEATURES = ("embed", "embed_lead", "agree", "embed_question")
 
 

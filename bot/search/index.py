@@ -49,7 +49,7 @@ class Params:
     unit: float = 0.5
     # The embedding signal, when there is one (bot/search/embed.py): the bonus of the topic the model finds
     # closest, and how fast the bonus falls for the others (a cosine this much lower: e⁻¹ of it).
-    embed: float = 1.0
+    embed: float = 0.5
     embed_temp: float = 0.02
     # Two query words next to each other that are next to each other in one of a topic's questions or titles
     # ("суд мужа", "dismiss case"): near-duplicate topics share words, less often word pairs. The bonus for a
