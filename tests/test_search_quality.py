@@ -149,3 +149,10 @@ def test_retyped_questions_are_still_found():
     for kind, floor in RETYPED_FLOORS.items():
         assert r.tried[kind] >= 400
         assert r.share(kind) >= floor, (kind, f"{r.share(kind):.1%}", [m for m in r.misses if m[0] == kind][:5])
+
+
+def test_numbers_and_times_no_text_uses_weigh_less_than_unknown_things():
+    engine = Engine(pack_documents())
+    # "шесть недель", "two weeks ago": circumstances of a story, not what it is about ("налоги", "taxes").
+    assert engine._unknown_weight("шесть") < engine._unknown_weight("налоги") / 2
+    assert engine._unknown_weight("ago") < engine._unknown_weight("taxes") / 2

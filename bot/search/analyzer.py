@@ -44,7 +44,7 @@ than that the their them then there these they this those through to too under u
 when where which while who whom why will with would you your yours please hi hello thanks thank anyone someone
 know need tell me get another other also still because since though although unless whether either neither
 really just already even ever maybe perhaps anyway however therefore so such very much many lot lots thing things
-something anything nothing everything someone anyone everyone somebody anybody there's it's that's what's i've
+something anything nothing everything someone anyone everyone somebody anybody nobody there's it's that's what's i've
 i'd i'll you're we're they're isn't aren't wasn't weren't doesn't didn't won't wouldn't shouldn't couldn't got let lets want wanna gonna can't cannot dont don't im i'm
 don won didn doesn isn aren wasn weren wouldn shouldn couldn haven hasn ll ve re
 """.split())
@@ -132,6 +132,11 @@ def ru_noun_like(word: str) -> bool:
 
 
 _MODIFIER_POS = frozenset({"ADVB", "NUMR"})
+# The same in English, for words no text contains: numbers and times say when or how much, not what about.
+EN_MODIFIERS = frozenset("""
+one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand first
+second third fourth fifth once twice ago yesterday today tomorrow tonight lately recently soon already ever never
+""".split())
 
 
 @functools.lru_cache(maxsize=50_000)

@@ -15,10 +15,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from bot.search.analyzer import Synonyms, load_synonym_groups, ru_noun_like
+from bot.search.analyzer import EN_MODIFIERS, Synonyms, load_synonym_groups, ru_modifier, ru_noun_like
 from bot.search.embed import Embedder, Similarity, TopicVectors, topic_vectors
 from bot.search.index import Document, Index, Params
-from bot.search.query import QueryAnalyzer, Reading
+from bot.search.query import MODIFIER, QueryAnalyzer, Reading
 from bot.search.text import script, strip_html
 
 CONFIDENT, UNSURE, NONE = "confident", "unsure", "none"
@@ -280,8 +280,12 @@ class Engine:
         dictionary does not know) weighs like a rare term, other words half that."""
         kind = script(word)
         if kind == "cyr":
+            if ru_modifier(word):  # "шесть", "вчера", "давно": when or how much, not what about
+                return self.index.max_idf * UNKNOWN_OTHER * MODIFIER
             return self.index.max_idf * (UNKNOWN_NOUN if ru_noun_like(word) else UNKNOWN_OTHER)
         if kind in ("lat", "mixed") and len(word) >= 2:
+            if word in EN_MODIFIERS:
+                return self.index.max_idf * UNKNOWN_OTHER * MODIFIER
             return self.index.max_idf * UNKNOWN_LATIN
         return 0.0
 
