@@ -40,23 +40,23 @@ class Bands:
 # question scored as a new one: against the pack without its own topic's ways of asking nearest to it (the pack's
 # alternative questions were written by the people who wrote the set; fitted on scores with them, the models
 # expected every answerable question to match that well).
-MODEL = {"bias": -3.8, "covered": 2.0, "unit": 3.3, "known_share": 2.8, "margin": -0.1, "evidence": 1.7,
-         "intent": 2.4, "missing": -1.9, "offtopic": -2.1}
+MODEL = {"bias": -4.1, "covered": 2.1, "unit": 3.3, "known_share": 3.1, "margin": -0.0, "evidence": 1.5,
+         "intent": 2.5, "missing": -1.9, "offtopic": -2.2}
 # A second model for opening an answer at once: of "the first topic is a right one" (not just "there is an
 # answer"), so that a near-duplicate pair of topics, or a question beside the texts, stays in the unsure band.
-MODEL_RIGHT = {"bias": -3.6, "covered": 1.0, "unit": 1.4, "known_share": 1.5, "margin": 2.1, "evidence": 1.3,
-               "intent": 1.2, "missing": -0.4, "offtopic": -1.4}
-BANDS = Bands(confident=0.88, unsure=0.66, margin=0.10, evidence=2.0)
+MODEL_RIGHT = {"bias": -3.5, "covered": 1.0, "unit": 1.4, "known_share": 1.5, "margin": 2.2, "evidence": 1.3,
+               "intent": 1.2, "missing": -0.5, "offtopic": -1.4}
+BANDS = Bands(confident=0.88, unsure=0.64, margin=0.10, evidence=2.0)
 
 
 # The same with the embedding signal (bot/search/embed.py): four more inputs, its own fit and thresholds.
-MODEL_EMBED = {"bias": -4.3, "covered": 1.9, "unit": 1.6, "known_share": 2.5, "margin": 0.7, "evidence": 1.9,
-               "intent": 2.3, "missing": -2.0, "offtopic": -1.1, "embed": 1.5, "embed_lead": -0.2, "agree": -0.2,
-               "embed_question": 2.6}
+MODEL_EMBED = {"bias": -4.5, "covered": 2.0, "unit": 1.6, "known_share": 2.7, "margin": 0.9, "evidence": 1.7,
+               "intent": 2.4, "missing": -2.0, "offtopic": -1.1, "embed": 1.5, "embed_lead": -0.2, "agree": -0.2,
+               "embed_question": 2.5}
 MODEL_RIGHT_EMBED = {
-    "bias": -3.5, "covered": 1.0, "unit": 1.1, "known_share": 1.2, "margin": 1.6, "evidence": 1.6, "intent": 0.8,
-    "missing": -0.6, "offtopic": -1.0, "embed": 1.2, "embed_lead": -0.5, "agree": 0.3, "embed_question": 1.7}
-BANDS_EMBED = Bands(confident=0.94, unsure=0.60, margin=0.25, evidence=2.0)
+    "bias": -3.6, "covered": 1.0, "unit": 1.1, "known_share": 1.3, "margin": 1.7, "evidence": 1.5, "intent": 0.8,
+    "missing": -0.6, "offtopic": -1.0, "embed": 1.2, "embed_lead": -0.6, "agree": 0.3, "embed_question": 1.6}
+BANDS_EMBED = Bands(confident=0.92, unsure=0.58, margin=0.25, evidence=2.0)
 EMBED_FEATURES = ("embed", "embed_lead", "agree", "embed_question")
 
 
