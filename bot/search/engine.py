@@ -163,10 +163,11 @@ class Engine:
         wins is the models' choice (``decide``)."""
         out = []
         similarity = self.vectors.similarity(query) if self.vectors is not None and query.strip() else None
+        memo: dict = {}  # the readings share their words: each word's matches are looked up once
         for reading in self.analyzer.readings(query):
             # A question typed in the wrong layout means nothing to the model as typed: it reads the re-typed one.
             sim = self.vectors.similarity(reading.text) if similarity is not None and reading.text else similarity
-            ranked, features = self._rank(reading, locale, sim)
+            ranked, features = self._rank(reading, locale, sim, memo)
             out.append(Ranked(reading, ranked, features))
         return out
 
@@ -197,14 +198,14 @@ class Engine:
         unmatched = [p.lemma for p in reading.positions if p.countable] if band == NONE else []
         return Result(band, hits if band != NONE else [], confidence, features, unmatched)
 
-    def _rank(self, reading: Reading, locale: str, similarities: Similarity | None = None
+    def _rank(self, reading: Reading, locale: str, similarities: Similarity | None = None, memo: dict | None = None
               ) -> tuple[list[tuple[int, float]], dict[str, float]]:
         similarity = similarities.mixed if similarities is not None else None
         index, params = self.index, self.index.params
         positions = reading.positions
         unknown = [p for p in positions if not p.known]
         unknown_weight = sum(self._unknown_weight(p.word) for p in unknown)
-        scores = index.score([p.candidates for p in positions], locale, unknown_weight)
+        scores = index.score([p.candidates for p in positions], locale, unknown_weight, memo)
         ceiling = scores.ceiling
         combined = {}
         for doc in set(scores.bm25) | set(scores.units):

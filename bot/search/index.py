@@ -211,6 +211,29 @@ class Index:
                 found[doc] += w
         return {doc: v / len(pairs) for doc, v in found.items()}
 
+    def _position_matches(self, candidates: list[tuple[str, float]], locale: str,
+                          postings: dict[str, list[tuple[int, float]]], other: float
+                          ) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
+        """One position's best BM25F value and the rarity it matched, per document, and its best value per unit."""
+        best: dict[int, float] = {}
+        rarity: dict[int, float] = {}
+        best_unit: dict[int, float] = {}
+        for term, weight in candidates:
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            value = weight * idf
+            general = weight * self.general_idf[term]
+            for doc, sat in postings.get(term, ()):
+                if value * sat > best.get(doc, 0.0):
+                    best[doc] = value * sat
+                    rarity[doc] = value
+            for u in self.unit_postings.get(term, ()):
+                v = general if self.unit_locale[u] == locale else general * other
+                if v > best_unit.get(u, 0.0):
+                    best_unit[u] = v
+        return best, rarity, best_unit
+
     def weight(self, candidates: list[tuple[str, float]]) -> float:
         """How much one position weighs in the question: its likeliest reading's weight × general idf (of equally
         likely readings, the rarest). Not the largest product: a far-fetched guess at a rare word ("rodnym" read
@@ -221,12 +244,15 @@ class Index:
         top = max(w for w, _ in known)
         return top * max(idf for w, idf in known if w >= top - 1e-9)
 
-    def score(self, positions: list[list[tuple[str, float]]], locale: str, unknown_weight: float = 0.0) -> Scores:
+    def score(self, positions: list[list[tuple[str, float]]], locale: str, unknown_weight: float = 0.0,
+              memo: dict | None = None) -> Scores:
         """BM25F per document, each document's best unit match, and how much rarity each document matched.
 
         ``ceiling`` sums, per position, the best BM25F value any document reaches: a document that is the best
         match for every word of the query scores the whole ceiling. ``unknown_weight``: the weight of the
-        query's words that no topic contains (they make every unit match smaller)."""
+        query's words that no topic contains (they make every unit match smaller).
+        ``memo``: one dict per query, shared by its readings (a long message and each of its sentences): a word's
+        matches are looked up once."""
         postings = self.postings.get(locale) or self.postings[LOCALES[0]]
         other = self.params.other_language
         bm25: dict[int, float] = defaultdict(float)
@@ -238,23 +264,13 @@ class Index:
         weights: list[float] = []
         per_position: list[dict[int, float]] = []
         for candidates in positions:
-            best: dict[int, float] = {}
-            rarity: dict[int, float] = {}
-            best_unit: dict[int, float] = {}
-            for term, weight in candidates:
-                idf = self.idf.get(term)
-                if idf is None:
-                    continue
-                value = weight * idf
-                general = weight * self.general_idf[term]
-                for doc, sat in postings.get(term, ()):
-                    if value * sat > best.get(doc, 0.0):
-                        best[doc] = value * sat
-                        rarity[doc] = value
-                for u in self.unit_postings.get(term, ()):
-                    v = general if self.unit_locale[u] == locale else general * other
-                    if v > best_unit.get(u, 0.0):
-                        best_unit[u] = v
+            key = (locale, tuple(candidates))
+            found = memo.get(key) if memo is not None else None
+            if found is None:
+                found = self._position_matches(candidates, locale, postings, other)
+                if memo is not None:
+                    memo[key] = found
+            best, rarity, best_unit = found
             for doc, value in best.items():
                 bm25[doc] += value
                 matched[doc] += rarity[doc]
