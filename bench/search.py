@@ -279,7 +279,8 @@ def clear_word_caches(engine: Engine) -> None:
     from bot.search import analyzer, query, text
 
     for cached in (analyzer.ru_lemma, analyzer.ru_lemmas, analyzer.ru_known, analyzer.en_stem, analyzer.translit_term,
-                   analyzer.translit_words, analyzer.ru_common_word, analyzer.ru_modifier, text.latin_to_cyrillic, text.cyrillic_to_latin, query._readings_of_word):
+                   analyzer.translit_words, analyzer.ru_common_word, analyzer.ru_modifier, analyzer.stop_slip,
+                   text.latin_to_cyrillic, text.cyrillic_to_latin, query._readings_of_word):
         cached.cache_clear()
     engine.analyzer._fuzzy_cache.clear()
 

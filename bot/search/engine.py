@@ -11,6 +11,7 @@ confident one; models and thresholds are fitted on the labelled set (tests/searc
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from bot.search.query import MODIFIER, QueryAnalyzer, Reading
 from bot.search.text import script, strip_html
 
 CONFIDENT, UNSURE, NONE = "confident", "unsure", "none"
+RANKED = 20
 UNKNOWN_NOUN, UNKNOWN_OTHER, UNKNOWN_LATIN = 0.8, 0.4, 0.6
 
 
@@ -224,7 +226,8 @@ class Engine:
                 bonus = params.embed * math.exp((sim - best_sim) / params.embed_temp)
                 if bonus > 1e-4:
                     combined[doc] = combined.get(doc, 0.0) + bonus
-        ranked = sorted(combined.items(), key=lambda kv: (-kv[1], index.documents[kv[0]].slug))
+        # The first RANKED topics (a search shows five at most): no need to sort hundreds.
+        ranked = heapq.nsmallest(RANKED, combined.items(), key=lambda kv: (-kv[1], index.documents[kv[0]].slug))
         top = ranked[0][0] if ranked else None
         s1 = ranked[0][1] if ranked else 0.0
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0

@@ -212,9 +212,9 @@ class Index:
         return {doc: v / len(pairs) for doc, v in found.items()}
 
     def _position_matches(self, candidates: list[tuple[str, float]], locale: str,
-                          postings: dict[str, list[tuple[int, float]]], other: float
-                          ) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
-        """One position's best BM25F value and the rarity it matched, per document, and its best value per unit."""
+                          postings: dict[str, list[tuple[int, float]]], other: float) -> tuple:
+        """One position's best BM25F value and the rarity it matched, per document; its best value per unit and
+        per document over its units; its best BM25F value of all; its weight in the question."""
         best: dict[int, float] = {}
         rarity: dict[int, float] = {}
         best_unit: dict[int, float] = {}
@@ -232,7 +232,13 @@ class Index:
                 v = general if self.unit_locale[u] == locale else general * other
                 if v > best_unit.get(u, 0.0):
                     best_unit[u] = v
-        return best, rarity, best_unit
+        intent_best: dict[int, float] = {}
+        unit_doc = self.unit_doc
+        for u, value in best_unit.items():
+            doc = unit_doc[u]
+            if value > intent_best.get(doc, 0.0):
+                intent_best[doc] = value
+        return best, rarity, best_unit, intent_best, max(best.values(), default=0.0), self.weight(candidates)
 
     def weight(self, candidates: list[tuple[str, float]]) -> float:
         """How much one position weighs in the question: its likeliest reading's weight × general idf (of equally
@@ -270,30 +276,26 @@ class Index:
                 found = self._position_matches(candidates, locale, postings, other)
                 if memo is not None:
                     memo[key] = found
-            best, rarity, best_unit = found
+            best, rarity, best_unit, intent_best, top, weight = found
             for doc, value in best.items():
                 bm25[doc] += value
                 matched[doc] += rarity[doc]
             for u, value in best_unit.items():
                 unit_matched[u] += value
-                doc = self.unit_doc[u]
-            intent_best: dict[int, float] = {}
-            for u, value in best_unit.items():
-                doc = self.unit_doc[u]
-                if value > intent_best.get(doc, 0.0):
-                    intent_best[doc] = value
             for doc, value in intent_best.items():
                 intent[doc] += value
-            ceiling += max(best.values(), default=0.0)
-            weight = self.weight(candidates)
+            ceiling += top
             query_weight += weight
             weights.append(weight)
             per_position.append(rarity)
         units: dict[int, float] = {}
-        for u, value in unit_matched.items():
-            share = min(1.0, value * value / (query_weight * self.unit_mass[u])) if query_weight else 0.0
-            doc = self.unit_doc[u]
-            if share > units.get(doc, 0.0):
-                units[doc] = share
+        if query_weight:
+            unit_doc, unit_mass = self.unit_doc, self.unit_mass
+            for u, value in unit_matched.items():
+                share = value * value / (query_weight * unit_mass[u])
+                doc = unit_doc[u]
+                if share > units.get(doc, 0.0):
+                    units[doc] = share
+            units = {doc: min(1.0, share) for doc, share in units.items()}
         return Scores(dict(bm25), units, ceiling, dict(matched), query_weight - unknown_weight, dict(intent),
                       query_weight, weights, per_position)
