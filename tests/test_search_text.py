@@ -38,7 +38,8 @@ def test_lemmas_and_synonyms_make_one_concept():
 
 
 def test_chat_transliteration_j_for_zh_and_apostrophe_soft_sign():
-    from bot.search.query import _readings_of_word, query_words
+    from bot.search.query import _readings_of_word
+    from bot.search.text import query_words
 
     assert "мужа" in latin_to_cyrillic("muja")  # j for ж
     assert "жалоба" in latin_to_cyrillic("jaloba")

@@ -20,7 +20,7 @@ import snowballstemmer
 import yaml
 from rapidfuzz.distance import OSA
 
-from bot.search.text import latin_to_cyrillic, script, soft_sign_variants, tokens
+from bot.search.text import latin_to_cyrillic, query_words, script, soft_sign_variants, tokens
 
 SYNONYMS_FILE = Path(__file__).resolve().parent / "synonyms.yaml"
 
@@ -273,7 +273,8 @@ def document_terms(text: str, synonyms: Synonyms, *, translit: bool = False, phr
     type, "zalog iz detenshena"): words that spell Russian words count as those words.
     ``phrases_replace``: a phrase's words give way to its concept, as they do in a query (for single questions).
     """
-    words = tokens(text)
+    # A transliterated question keeps its apostrophes (soft signs), as a question typed to the bot does.
+    words = query_words(text) if translit else tokens(text)
     raw = [translit_term(t) for t in words] if translit else [word_term(t) for t in words]
     spans = synonyms.phrase_spans(raw)
     if phrases_replace and spans:

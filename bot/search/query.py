@@ -37,6 +37,7 @@ from bot.search.text import (
     layout_to_en,
     layout_to_ru,
     normalise,
+    query_words,
     script,
     tokens,
 )
@@ -55,15 +56,6 @@ FUZZY_CUTOFF_LONG = 80.0
 SENTENCE = 0.95  # one sentence of a long question, read alone
 STORY_POSITIONS = 3  # a question this long, made of several sentences, is also read a sentence at a time
 MAX_SENTENCES = 12
-# A query's words: as ``tokens``, but an apostrophe between two letters stays inside the word (transliterated
-# Russian writes the soft sign so: "den'gi", "derzhat'sya").
-_QUERY_WORD = re.compile(r"[^\W_]+(?:['’`ʼ][^\W_]+)*", re.UNICODE)
-
-
-def query_words(text: str) -> list[str]:
-    return [w.replace("’", "'").replace("`", "'").replace("ʼ", "'") for w in _QUERY_WORD.findall(normalise(text))]
-
-
 _ASKED = re.compile(r"[^.!?;\n]*\?")
 _SENTENCES = re.compile(r"[.!?;\n]+\s*|,\s+(?=(?:но|а|и|что|как|где|куда|почему|можно|помогите|подскажите|but|and|how|what|where|can|is|so)\b)")
 

@@ -40,6 +40,16 @@ def tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall(normalise(text))
 
 
+# Words as typed: as ``tokens``, but an apostrophe between two letters stays inside the word (transliterated Russian
+# writes the soft sign so: "den'gi", "derzhat'sya"); the analyzer reads it (a soft sign, or English "judge's").
+_TYPED_WORD_RE = re.compile(r"[^\W_]+(?:['’`ʼ][^\W_]+)*", re.UNICODE)
+
+
+def query_words(text: str) -> list[str]:
+    """Normalised words of a question as typed, apostrophes inside words kept (as ')."""
+    return [w.replace("’", "'").replace("`", "'").replace("ʼ", "'") for w in _TYPED_WORD_RE.findall(normalise(text))]
+
+
 def script(token: str) -> str:
     """'cyr', 'lat', 'num' or 'mixed' (or 'other' for scripts search does not handle)."""
     if token.isdigit():
