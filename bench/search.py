@@ -319,26 +319,40 @@ RANK_STAGE = ("unit", "pairs", "embed", "embed_temp")
 
 class LeftOut:
     """The training questions' engines as new questions meet them (``leave_out``), built once per index-stage
-    parameter set; the ranking-stage parameters (RANK_STAGE) are set on them for each trial."""
+    parameter set; the ranking-stage parameters (RANK_STAGE) are set on them for each trial. A question without an
+    answer meets the whole pack (``full``)."""
 
     def __init__(self, documents: list[Document], cases: list[Case], embedder=None) -> None:
         self.documents, self.cases, self.embedder = documents, cases, embedder
-        self._built: tuple[Params, dict[int, Engine]] | None = None
+        self._built: tuple[Params, Engine, dict[int, Engine], dict[int, int]] | None = None
 
     def engines(self, params: Params) -> dict[int, Engine]:
+        """Per case, its engine, with ``params`` set."""
         index_stage = replace(params, **{k: getattr(Params(), k) for k in RANK_STAGE})
         if self._built is None or self._built[0] != index_stage:
             full = Engine(self.documents, params=params, bands=OPEN, embedder=self.embedder)
-            engines = {}
+            engines, dropped = {}, {}
             for case in self.cases:
-                reduced, n = leave_out(full, self.documents, case)
+                reduced, dropped[case.number] = leave_out(full, self.documents, case)
                 engines[case.number] = (Engine(reduced, params=params, bands=OPEN, embedder=self.embedder)
-                                        if n else full)
-            self._built = (index_stage, engines)
-        engines = self._built[1]
+                                        if dropped[case.number] else full)
+            self._built = (index_stage, full, engines, dropped)
+        _, full, engines, _ = self._built
+        full.index.params = params
         for engine in engines.values():
             engine.index.params = params
         return engines
+
+    @property
+    def full(self) -> Engine:
+        assert self._built is not None
+        return self._built[1]
+
+    @property
+    def dropped(self) -> dict[int, int]:
+        """Per case, how many alternative questions its engine leaves out."""
+        assert self._built is not None
+        return self._built[3]
 
 
 def _ranking_score(left_out: LeftOut, params: Params) -> tuple[int, int]:
@@ -349,6 +363,8 @@ def _ranking_score(left_out: LeftOut, params: Params) -> tuple[int, int]:
     engines = left_out.engines(params)
     top1 = top3 = 0
     for case in left_out.cases:
+        if not case.expect:
+            continue
         hits = [h.slug for h in engines[case.number].search(case.query, case.lang).hits]
         top1 += bool(hits) and hits[0] in case.expect
         top3 += any(h in case.expect for h in hits[:3])
@@ -464,21 +480,13 @@ def unit_matches(engine: Engine, query: str, locale: str) -> dict[int, float]:
     index = engine.index
     best: dict[int, float] = {}
     for reading in engine.analyzer.readings(query):
-        unknown_weight = sum(engine._unknown_weight(p.word) for p in reading.positions if not p.known)
-        query_weight = unknown_weight
+        query_weight = sum(engine._unknown_weight(p.word) for p in reading.positions if not p.known)
         matched: dict[int, float] = {}
         for p in reading.positions:
-            per_unit: dict[int, float] = {}
-            for term, weight in p.candidates:
-                if term not in index.general_idf:
-                    continue
-                general = weight * index.general_idf[term]
-                for u in index.unit_postings.get(term, ()):
-                    v = general if index.unit_locale[u] == locale else general * index.params.other_language
-                    per_unit[u] = max(per_unit.get(u, 0.0), v)
-            for u, v in per_unit.items():
+            found = index.position_matches(p.candidates, locale)
+            for u, v in found.units.items():
                 matched[u] = matched.get(u, 0.0) + v
-            query_weight += index.weight(p.candidates)
+            query_weight += found.weight
         for u, v in matched.items():
             share = min(1.0, v * v / (query_weight * index.unit_mass[u])) if query_weight else 0.0
             best[u] = max(best.get(u, 0.0), share)
@@ -513,11 +521,12 @@ def leave_out(engine: Engine, documents: list[Document], case: Case) -> tuple[li
 def tune(documents: list[Document], cases: list[Case], embedder=None, grid_search: bool = True,
          index_params: bool = False) -> None:
     """Coordinate descent over the ranking parameters, then the band thresholds — on the training part only.
-    With ``embedder`` only the embedding weights move (the lexical ones stay as they are)."""
+    With ``embedder``, the embedding weights and the question match's weight move (EMBED_GRID)."""
     training = [c for c in cases if not c.held_out]
     answerable = [c for c in training if c.expect]
     params = Params()
-    left_out = LeftOut(documents, answerable, embedder)
+    # Every training question as a new one (built once; those without an answer meet the whole pack).
+    left_out = LeftOut(documents, training, embedder)
     best = _ranking_score(left_out, params)
     print(f"start {params}: top-1 {best[0]}/{len(answerable)} top-3 {best[1]} (training questions as new ones)")
     grid = EMBED_GRID if embedder is not None else GRID
@@ -535,9 +544,11 @@ def tune(documents: list[Document], cases: list[Case], embedder=None, grid_searc
                     print(f"  {name}={value}: top-1 {score[0]} top-3 {score[1]}")
     print(f"\nranking on training: {params} top-1 {best[0]}/{len(answerable)} top-3 {best[1]}")
 
-    full = Engine(documents, params=params, bands=OPEN, embedder=embedder)
+    engines = left_out.engines(params)
+    full = left_out.full
     as_typed = {c.number: full.ranked_readings(c.query, c.lang) for c in training}
-    as_new, dropped = new_question_readings(full, documents, training, params, embedder)
+    as_new = {c.number: engines[c.number].ranked_readings(c.query, c.lang) for c in training}
+    dropped = list(left_out.dropped.values())
     print(f"\nleave-self-out: {sum(dropped)} alternative questions left out for {sum(1 for n in dropped if n)} "
           f"of {len(training)} training questions (of their own topics: the nearest one, and any with a question "
           f"match ≥ {NEAR_UNIT})")
@@ -588,19 +599,6 @@ def tune(documents: list[Document], cases: list[Case], embedder=None, grid_searc
     print(f"→ the lowest with at least {NONE_ESTIMATE:.0%} none handled on new questions: {none_target:.0%}")
     print("\nfitted on the whole training part, left out:")
     fit_bands(full, as_new, training, start, budget, verbose=True, none_target=none_target)
-
-
-def new_question_readings(full: Engine, documents: list[Document], cases: list[Case], params: Params, embedder
-                          ) -> tuple[dict[int, list], list[int]]:
-    """Each case's readings as a new question would have them (``leave_out``), and how many questions were left out
-    for each."""
-    readings, dropped = {}, []
-    for case in cases:
-        reduced, n = leave_out(full, documents, case)
-        dropped.append(n)
-        engine = Engine(reduced, params=params, bands=OPEN, embedder=embedder) if n else full
-        readings[case.number] = engine.ranked_readings(case.query, case.lang)
-    return readings, dropped
 
 
 def fit_bands(full: Engine, readings: dict[int, list], cases: list[Case], start: dict[str, float], budget: float,

@@ -25,6 +25,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import NamedTuple
 
 from bot.search.analyzer import Synonyms, document_terms, word_term
 from bot.search.text import latin_share, normalise, script, tokens
@@ -76,6 +77,17 @@ class Scores:
     query_weight: float  # known_weight plus the weight of the words no topic contains
     position_weights: list[float]  # per position: its weight × idf
     position_docs: list[dict[int, float]]  # per position: document → the weight × idf it matched there
+
+
+class PositionMatches(NamedTuple):
+    """What one position of a query matches (``Index.position_matches``)."""
+
+    best: dict[int, float]  # document → its best BM25F value for the position
+    rarity: dict[int, float]  # document → weight × idf of the candidate that gave it
+    units: dict[int, float]  # unit → its best value (weight × general idf, the other language's at a discount)
+    intent: dict[int, float]  # document → the best of its units' values
+    top: float  # the best BM25F value of any document (the position's part of the ceiling)
+    weight: float  # the position's weight in the question (``Index.weight``)
 
 
 class Index:
@@ -211,10 +223,10 @@ class Index:
                 found[doc] += w
         return {doc: v / len(pairs) for doc, v in found.items()}
 
-    def _position_matches(self, candidates: list[tuple[str, float]], locale: str,
-                          postings: dict[str, list[tuple[int, float]]], other: float) -> tuple:
-        """One position's best BM25F value and the rarity it matched, per document; its best value per unit and
-        per document over its units; its best BM25F value of all; its weight in the question."""
+    def position_matches(self, candidates: list[tuple[str, float]], locale: str) -> PositionMatches:
+        """What one position of a query (its candidate terms) matches, for a question in ``locale``."""
+        postings = self.postings.get(locale) or self.postings[LOCALES[0]]
+        other = self.params.other_language
         best: dict[int, float] = {}
         rarity: dict[int, float] = {}
         best_unit: dict[int, float] = {}
@@ -238,7 +250,8 @@ class Index:
             doc = unit_doc[u]
             if value > intent_best.get(doc, 0.0):
                 intent_best[doc] = value
-        return best, rarity, best_unit, intent_best, max(best.values(), default=0.0), self.weight(candidates)
+        return PositionMatches(best, rarity, best_unit, intent_best, max(best.values(), default=0.0),
+                               self.weight(candidates))
 
     def weight(self, candidates: list[tuple[str, float]]) -> float:
         """How much one position weighs in the question: its likeliest reading's weight × general idf (of equally
@@ -259,8 +272,6 @@ class Index:
         query's words that no topic contains (they make every unit match smaller).
         ``memo``: one dict per query, shared by its readings (a long message and each of its sentences): a word's
         matches are looked up once."""
-        postings = self.postings.get(locale) or self.postings[LOCALES[0]]
-        other = self.params.other_language
         bm25: dict[int, float] = defaultdict(float)
         matched: dict[int, float] = defaultdict(float)
         intent: dict[int, float] = defaultdict(float)
@@ -273,21 +284,20 @@ class Index:
             key = (locale, tuple(candidates))
             found = memo.get(key) if memo is not None else None
             if found is None:
-                found = self._position_matches(candidates, locale, postings, other)
+                found = self.position_matches(candidates, locale)
                 if memo is not None:
                     memo[key] = found
-            best, rarity, best_unit, intent_best, top, weight = found
-            for doc, value in best.items():
+            for doc, value in found.best.items():
                 bm25[doc] += value
-                matched[doc] += rarity[doc]
-            for u, value in best_unit.items():
+                matched[doc] += found.rarity[doc]
+            for u, value in found.units.items():
                 unit_matched[u] += value
-            for doc, value in intent_best.items():
+            for doc, value in found.intent.items():
                 intent[doc] += value
-            ceiling += top
-            query_weight += weight
-            weights.append(weight)
-            per_position.append(rarity)
+            ceiling += found.top
+            query_weight += found.weight
+            weights.append(found.weight)
+            per_position.append(found.rarity)
         units: dict[int, float] = {}
         if query_weight:
             unit_doc, unit_mass = self.unit_doc, self.unit_mass
